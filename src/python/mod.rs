@@ -1,0 +1,34 @@
+//! The binding layer: converts Python values to Rust ones and errors to Python exceptions,
+//! and nothing else. One file per concern, each registering its own classes and functions.
+
+use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::Error;
+
+mod catalog;
+mod ratings;
+mod recommender;
+
+/// Maps the crate's errors onto the Python exceptions a user expects: a bad value is a
+/// `ValueError`, an unknown id a `KeyError`, a file problem an `OSError`.
+pub(crate) fn to_py_err(error: Error) -> PyErr {
+    let message = error.to_string();
+    match error {
+        Error::InvalidArgument { .. } | Error::Header { .. } | Error::Record { .. } => {
+            PyValueError::new_err(message)
+        }
+        Error::Model { .. } | Error::Polars(_) => PyValueError::new_err(message),
+        Error::UnknownId { .. } => PyKeyError::new_err(message),
+        Error::Io { .. } => PyOSError::new_err(message),
+    }
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    catalog::register(m)?;
+    ratings::register(m)?;
+    recommender::register(m)?;
+    Ok(())
+}
