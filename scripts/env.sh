@@ -1,0 +1,40 @@
+# Sourced by scripts/run.sh and scripts/test.sh: prepares everything the project needs on a fresh
+# machine (Python virtual environment with pinned packages, a Rust build cache outside the clone,
+# Debian's chromium for the browser test) and is a fast no-op when it is all there already.
+set -euo pipefail
+
+STREAMREC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STREAMREC_CACHE="${STREAMREC_CACHE:-$HOME/.cache/streamrec}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$STREAMREC_CACHE/target}"
+mkdir -p "$STREAMREC_CACHE"
+# The environment is keyed by the requirements' hash: it holds exactly what requirements-dev.txt
+# lists, never what somebody installed by hand into another one.
+requirements_hash="$(sha256sum "$STREAMREC_ROOT/requirements-dev.txt" | cut -c1-12)"
+STREAMREC_VENV="${STREAMREC_VENV:-$STREAMREC_CACHE/venv-$requirements_hash}"
+
+if [ ! -x "$STREAMREC_VENV/bin/python" ]; then
+    echo "== creating virtual environment $STREAMREC_VENV"
+    python3 -m venv "$STREAMREC_VENV"
+fi
+# shellcheck disable=SC1091
+. "$STREAMREC_VENV/bin/activate"
+
+requirements_stamp="$STREAMREC_VENV/.requirements-installed"
+if [ ! -f "$requirements_stamp" ]; then
+    echo "== installing Python packages (requirements-dev.txt)"
+    python -m pip install --quiet --upgrade pip
+    python -m pip install --quiet -r "$STREAMREC_ROOT/requirements-dev.txt"
+    touch "$requirements_stamp"
+fi
+
+if [ "${STREAMREC_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
+    echo "== installing Debian's chromium for the browser test"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+build_extension() {
+    echo "== building the Rust extension (release) into the virtual environment"
+    (cd "$STREAMREC_ROOT" && maturin develop --release --quiet)
+}

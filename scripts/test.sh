@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit tests of the pure core, then the Python tests (public API on the
+# real data, notebooks, HTTP API, schemathesis, browser). `.ci/run` calls exactly this.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$STREAMREC_ROOT"
+
+echo "== cargo test (pure Rust core, no Python involved)"
+cargo test --release --lib
+
+build_extension
+
+echo "== pytest"
+python -m pytest -q -p no:cacheprovider "$@"
