@@ -2,9 +2,22 @@
 //! compact typed table.
 //!
 //! CONTRACT (shared with synth/eda/recommender/eval): `RatingsTable` and its fields below.
-//! The owner of this module fills in readers and helpers; other modules only use these names.
+//!
+//! CSV files are parsed in parallel: each file is cut into byte chunks that start at line
+//! starts, every chunk interns its user and title ids locally, and the chunks are merged in
+//! order so that dense indexes follow the order of first appearance, exactly as a serial
+//! reader would assign them. Line numbers are only counted when an error needs one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::{Error, Result};
 
 /// Ratings as parallel columns, users and titles as dense `u32` indexes into the id maps.
 /// The recommender trains on these slices directly, without another copy.
@@ -30,6 +43,23 @@ pub struct RatingsTable {
     pub scale: (f32, f32),
 }
 
+/// The mean rating and the number of ratings of one title.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TitleStat {
+    pub count: u32,
+    /// `NaN` when the title has no rating.
+    pub mean: f64,
+}
+
+/// Ratings whose title is absent from a catalog: counted, never dropped in silence.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnknownTitles {
+    /// Number of ratings of titles the catalog does not know.
+    pub rating_count: usize,
+    /// Those titles' ids, in dense-index order.
+    pub title_ids: Vec<String>,
+}
+
 impl RatingsTable {
     pub fn len(&self) -> usize {
         self.ratings.len()
@@ -37,6 +67,14 @@ impl RatingsTable {
 
     pub fn is_empty(&self) -> bool {
         self.ratings.is_empty()
+    }
+
+    pub fn n_users(&self) -> usize {
+        self.user_ids.len()
+    }
+
+    pub fn n_titles(&self) -> usize {
+        self.title_ids.len()
     }
 
     /// Builds a table from per-rating original ids, assigning dense indexes in order of first
@@ -48,7 +86,10 @@ impl RatingsTable {
         timestamps: Vec<i64>,
         scale: (f32, f32),
     ) -> Self {
-        let mut table = RatingsTable { scale, ..Default::default() };
+        let mut table = RatingsTable {
+            scale,
+            ..Default::default()
+        };
         table.users = user_ids
             .iter()
             .map(|&id| {
@@ -74,5 +115,1592 @@ impl RatingsTable {
         table.ratings = ratings;
         table.timestamps = timestamps;
         table
+    }
+
+    /// Like [`RatingsTable::from_ids`], but checks what a user may get wrong: equal lengths,
+    /// a valid scale and every rating inside it. Missing timestamps become 0.
+    pub fn try_from_ids(
+        user_ids: &[i64],
+        title_ids: &[&str],
+        ratings: Vec<f32>,
+        timestamps: Option<Vec<i64>>,
+        scale: (f32, f32),
+    ) -> Result<Self> {
+        let n = ratings.len();
+        if user_ids.len() != n || title_ids.len() != n {
+            return Err(Error::invalid(
+                "array lengths",
+                format!(
+                    "user_ids {}, title_ids {}, ratings {}",
+                    user_ids.len(),
+                    title_ids.len(),
+                    n
+                ),
+                "arrays of one length",
+            ));
+        }
+        let timestamps = timestamps.unwrap_or_else(|| vec![0; n]);
+        if timestamps.len() != n {
+            return Err(Error::invalid(
+                "timestamps length",
+                timestamps.len(),
+                format!("{n}, the length of ratings"),
+            ));
+        }
+        if !(scale.0.is_finite() && scale.1.is_finite() && scale.0 < scale.1) {
+            return Err(Error::invalid(
+                "scale",
+                format!("({}, {})", scale.0, scale.1),
+                "(lowest, highest) with lowest < highest",
+            ));
+        }
+        if let Some(position) = ratings
+            .iter()
+            .position(|r| !(*r >= scale.0 && *r <= scale.1))
+        {
+            return Err(Error::invalid(
+                format!("ratings[{position}]"),
+                ratings[position],
+                format!("a rating between {} and {}", scale.0, scale.1),
+            ));
+        }
+        Ok(Self::from_ids(
+            user_ids, title_ids, ratings, timestamps, scale,
+        ))
+    }
+
+    /// Mean rating and rating count of every title, indexed by dense title index.
+    pub fn title_stats(&self) -> Vec<TitleStat> {
+        let n_titles = self.n_titles();
+        let (sums, counts) = self
+            .titles
+            .par_chunks(1 << 16)
+            .zip(self.ratings.par_chunks(1 << 16))
+            .fold(
+                || (vec![0f64; n_titles], vec![0u32; n_titles]),
+                |(mut sums, mut counts), (titles, ratings)| {
+                    for (&title, &rating) in titles.iter().zip(ratings) {
+                        sums[title as usize] += rating as f64;
+                        counts[title as usize] += 1;
+                    }
+                    (sums, counts)
+                },
+            )
+            .reduce(
+                || (vec![0f64; n_titles], vec![0u32; n_titles]),
+                |(mut sums, mut counts), (other_sums, other_counts)| {
+                    sums.iter_mut().zip(other_sums).for_each(|(a, b)| *a += b);
+                    counts
+                        .iter_mut()
+                        .zip(other_counts)
+                        .for_each(|(a, b)| *a += b);
+                    (sums, counts)
+                },
+            );
+        sums.into_iter()
+            .zip(counts)
+            .map(|(sum, count)| TitleStat {
+                count,
+                mean: if count == 0 {
+                    f64::NAN
+                } else {
+                    sum / count as f64
+                },
+            })
+            .collect()
+    }
+
+    /// [`RatingsTable::title_stats`] as a frame: `title_id` (String), `score` (Float64),
+    /// `rating_count` (UInt32), one row per title in dense-index order.
+    pub fn title_stats_frame(&self) -> Result<DataFrame> {
+        let stats = self.title_stats();
+        let title_ids = StringChunked::from_iter_values(
+            "title_id".into(),
+            self.title_ids.iter().map(String::as_str),
+        );
+        let scores: Float64Chunked = stats
+            .iter()
+            .map(|s| if s.count == 0 { None } else { Some(s.mean) })
+            .collect();
+        let counts = UInt32Chunked::from_vec(
+            "rating_count".into(),
+            stats.iter().map(|s| s.count).collect(),
+        );
+        Ok(DataFrame::new(
+            stats.len(),
+            vec![
+                title_ids.into_series().into(),
+                scores.with_name("score".into()).into_series().into(),
+                counts.into_series().into(),
+            ],
+        )?)
+    }
+
+    /// Number of ratings of every user, indexed by dense user index.
+    pub fn user_counts(&self) -> Vec<u32> {
+        count_indexes(&self.users, self.n_users())
+    }
+
+    /// Ratings whose title `is_known` rejects (typically: not in a catalog).
+    pub fn unknown_titles(&self, is_known: impl Fn(&str) -> bool) -> UnknownTitles {
+        let unknown: Vec<bool> = self.title_ids.iter().map(|id| !is_known(id)).collect();
+        if !unknown.iter().any(|&u| u) {
+            return UnknownTitles::default();
+        }
+        let counts = count_indexes(&self.titles, self.n_titles());
+        let mut result = UnknownTitles::default();
+        for (index, id) in self.title_ids.iter().enumerate() {
+            if unknown[index] {
+                result.rating_count += counts[index] as usize;
+                result.title_ids.push(id.clone());
+            }
+        }
+        result
+    }
+
+    /// Ratings of titles not among `catalog_ids`.
+    pub fn unknown_titles_in(&self, catalog_ids: &HashSet<&str>) -> UnknownTitles {
+        self.unknown_titles(|id| catalog_ids.contains(id))
+    }
+
+    /// The table as a frame: `user_id` Int64, `title_id` String, `user` UInt32, `title` UInt32,
+    /// `rating` Float32, `timestamp` Int64, `date` Date (UTC day of the timestamp).
+    pub fn to_dataframe(&self) -> Result<DataFrame> {
+        let user_ids: Vec<i64> = self
+            .users
+            .par_iter()
+            .map(|&u| self.user_ids[u as usize])
+            .collect();
+        let title_ids = title_id_column(&self.title_ids, &self.titles);
+        let days: Vec<i32> = self.timestamps.par_iter().map(|&t| unix_day(t)).collect();
+        let columns: Vec<Column> = vec![
+            Int64Chunked::from_vec("user_id".into(), user_ids)
+                .into_series()
+                .into(),
+            title_ids.into_series().into(),
+            UInt32Chunked::from_vec("user".into(), self.users.clone())
+                .into_series()
+                .into(),
+            UInt32Chunked::from_vec("title".into(), self.titles.clone())
+                .into_series()
+                .into(),
+            Float32Chunked::from_vec("rating".into(), self.ratings.clone())
+                .into_series()
+                .into(),
+            Int64Chunked::from_vec("timestamp".into(), self.timestamps.clone())
+                .into_series()
+                .into(),
+            Int32Chunked::from_vec("date".into(), days)
+                .into_date()
+                .into_series()
+                .into(),
+        ];
+        Ok(DataFrame::new(self.len(), columns)?)
+    }
+
+    /// Appends another table's rows, merging its ids into this table's maps.
+    pub fn append(&mut self, other: &RatingsTable) {
+        let user_remap: Vec<u32> = other
+            .user_ids
+            .iter()
+            .map(|&id| self.intern_user(id))
+            .collect();
+        let title_remap: Vec<u32> = other
+            .title_ids
+            .iter()
+            .map(|id| self.intern_title(id))
+            .collect();
+        self.users
+            .extend(other.users.iter().map(|&u| user_remap[u as usize]));
+        self.titles
+            .extend(other.titles.iter().map(|&t| title_remap[t as usize]));
+        self.ratings.extend_from_slice(&other.ratings);
+        self.timestamps.extend_from_slice(&other.timestamps);
+        self.scale = if self.user_ids.len() == other.user_ids.len() && self.len() == other.len() {
+            other.scale
+        } else {
+            (
+                self.scale.0.min(other.scale.0),
+                self.scale.1.max(other.scale.1),
+            )
+        };
+    }
+
+    fn intern_user(&mut self, id: i64) -> u32 {
+        let next = self.user_ids.len() as u32;
+        *self.user_index.entry(id).or_insert_with(|| {
+            self.user_ids.push(id);
+            next
+        })
+    }
+
+    fn intern_title(&mut self, id: &str) -> u32 {
+        if let Some(&index) = self.title_index.get(id) {
+            return index;
+        }
+        let next = self.title_ids.len() as u32;
+        self.title_ids.push(id.to_string());
+        self.title_index.insert(id.to_string(), next);
+        next
+    }
+}
+
+/// The UTC day (days since 1970-01-01) of a unix timestamp.
+pub fn unix_day(timestamp: i64) -> i32 {
+    timestamp.div_euclid(86_400) as i32
+}
+
+/// One `title_id` string per rating, built in parallel pieces.
+fn title_id_column(title_ids: &[String], titles: &[u32]) -> StringChunked {
+    let pieces: Vec<StringChunked> = titles
+        .par_chunks(1 << 20)
+        .map(|chunk| {
+            StringChunked::from_iter_values(
+                "title_id".into(),
+                chunk.iter().map(|&t| title_ids[t as usize].as_str()),
+            )
+        })
+        .collect();
+    let mut column = StringChunked::from_iter_values("title_id".into(), std::iter::empty::<&str>());
+    for piece in &pieces {
+        column.append(piece).expect("same dtype");
+    }
+    column
+}
+
+/// How often each index in `0..n` occurs in `indexes`.
+pub(crate) fn count_indexes(indexes: &[u32], n: usize) -> Vec<u32> {
+    indexes
+        .par_chunks(1 << 16)
+        .fold(
+            || vec![0u32; n],
+            |mut counts, chunk| {
+                chunk.iter().for_each(|&i| counts[i as usize] += 1);
+                counts
+            },
+        )
+        .reduce(
+            || vec![0u32; n],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
+/// The file formats [`read_ratings`] understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RatingsFormat {
+    /// Decide per file: `.parquet` by extension, a tab-separated first line as MovieLens
+    /// u.data, a header naming `userId` as Henry or MovieLens `ratings.csv`.
+    Auto,
+    /// `userId,rating,timestamp,movieId`, ratings 0.5-5.0 in half stars.
+    Henry,
+    /// MovieLens 100k `u.data`: tab-separated `user item rating timestamp`, ratings 1-5.
+    MovieLens,
+    /// MovieLens `ratings.csv`: `userId,movieId,rating,timestamp`, ratings 0.5-5.0.
+    MovieLensCsv,
+    /// A Parquet file with `userId`/`user_id`, `movieId`/`title_id`, `rating` and
+    /// `timestamp` columns.
+    Parquet,
+}
+
+impl RatingsFormat {
+    pub const ACCEPTED: &'static str = "auto, henry, movielens, movielens-csv, parquet";
+}
+
+impl FromStr for RatingsFormat {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "auto" => Ok(RatingsFormat::Auto),
+            "henry" => Ok(RatingsFormat::Henry),
+            "movielens" | "u.data" => Ok(RatingsFormat::MovieLens),
+            "movielens-csv" => Ok(RatingsFormat::MovieLensCsv),
+            "parquet" => Ok(RatingsFormat::Parquet),
+            _ => Err(Error::invalid("format", name, RatingsFormat::ACCEPTED)),
+        }
+    }
+}
+
+/// Turns a source into the files to read: a file is itself, a directory gives its `*.csv`
+/// files in natural name order (`2.csv` before `10.csv`), and a pattern with `*` or `?` in
+/// its last component gives the matching files in the same order.
+pub fn resolve_source(source: &Path) -> Result<Vec<PathBuf>> {
+    if source.is_dir() {
+        let files = list_matching(source, "*.csv")?;
+        if files.is_empty() {
+            return Err(Error::io(
+                source,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "directory holds no *.csv ratings file",
+                ),
+            ));
+        }
+        return Ok(files);
+    }
+    let name = source.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.contains(['*', '?']) {
+        let dir = match source.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let files = list_matching(dir, name)?;
+        if files.is_empty() {
+            return Err(Error::io(
+                source,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "pattern matches no file"),
+            ));
+        }
+        return Ok(files);
+    }
+    Ok(vec![source.to_path_buf()])
+}
+
+fn list_matching(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if wildcard_match(pattern.as_bytes(), name.as_bytes()) && entry.path().is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+    Ok(files)
+}
+
+/// `*` matches any run of characters, `?` one character.
+fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| wildcard_match(rest, &text[skip..])),
+        Some((&p, rest)) => {
+            text.first().is_some_and(|&t| p == b'?' || p == t) && wildcard_match(rest, &text[1..])
+        }
+    }
+}
+
+/// Orders names with embedded numbers by value: `2.csv` < `10.csv`.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn key(s: &str) -> Vec<(u8, u64, String)> {
+        let mut parts = Vec::new();
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            let digits = bytes[i].is_ascii_digit();
+            while i < bytes.len() && bytes[i].is_ascii_digit() == digits {
+                i += 1;
+            }
+            let part = &s[start..i];
+            if digits {
+                parts.push((0, part.parse().unwrap_or(u64::MAX), part.to_string()));
+            } else {
+                parts.push((1, 0, part.to_string()));
+            }
+        }
+        parts
+    }
+    key(a).cmp(&key(b))
+}
+
+/// Reads every file into one table (ids merged across files, in order of first appearance).
+/// Ratings are validated against the format's scale: half stars 0.5-5.0 for Henry and
+/// MovieLens `ratings.csv`, whole stars 1-5 for u.data.
+pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsTable> {
+    if paths.is_empty() {
+        return Err(Error::invalid("paths", "[]", "at least one ratings file"));
+    }
+    let total_bytes: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let mut table = RatingsTable::default();
+    let mut interner = Interner::default();
+    let mut scale: Option<(f32, f32)> = None;
+    for path in paths {
+        let file_format = match format {
+            RatingsFormat::Auto => detect_format(path)?,
+            other => other,
+        };
+        let file_scale = if file_format == RatingsFormat::Parquet {
+            read_parquet_into(path, &mut table, &mut interner)?
+        } else {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let rows_before = table.len();
+            let file_scale =
+                read_csv_bytes_into(path, &bytes, file_format, &mut table, &mut interner)?;
+            if rows_before == 0 && !bytes.is_empty() {
+                // Reserve once from the first file's bytes per row, so that growing the
+                // columns never doubles the ingest's peak memory.
+                let bytes_per_row = bytes.len() as f64 / table.len().max(1) as f64;
+                let expected = (total_bytes as f64 / bytes_per_row * 1.02) as usize;
+                let additional = expected.saturating_sub(table.len());
+                reserve_rows(&mut table, additional);
+            }
+            file_scale
+        };
+        scale = Some(match scale {
+            None => file_scale,
+            Some((low, high)) => (low.min(file_scale.0), high.max(file_scale.1)),
+        });
+    }
+    interner.finish(&mut table);
+    table.scale = scale.unwrap_or((0.5, 5.0));
+    table.users.shrink_to_fit();
+    table.titles.shrink_to_fit();
+    table.ratings.shrink_to_fit();
+    table.timestamps.shrink_to_fit();
+    Ok(table)
+}
+
+/// Reads one source given as text (file, directory or glob); see [`resolve_source`].
+pub fn read_ratings_source(source: &Path, format: RatingsFormat) -> Result<RatingsTable> {
+    read_ratings(&resolve_source(source)?, format)
+}
+
+fn reserve_rows(table: &mut RatingsTable, additional: usize) {
+    table.users.reserve(additional);
+    table.titles.reserve(additional);
+    table.ratings.reserve(additional);
+    table.timestamps.reserve(additional);
+}
+
+fn detect_format(path: &Path) -> Result<RatingsFormat> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if extension.eq_ignore_ascii_case("parquet") {
+        return Ok(RatingsFormat::Parquet);
+    }
+    let mut first_line = Vec::new();
+    {
+        use std::io::Read;
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut buffer = [0u8; 4096];
+        let read = file
+            .take(4096)
+            .read(&mut buffer)
+            .map_err(|e| Error::io(path, e))?;
+        first_line.extend_from_slice(&buffer[..read]);
+    }
+    if first_line.starts_with(b"PAR1") {
+        return Ok(RatingsFormat::Parquet);
+    }
+    let end = first_line
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(first_line.len());
+    let line = String::from_utf8_lossy(&first_line[..end]);
+    let line = line.trim_start_matches('\u{feff}').trim();
+    if line.contains('\t') {
+        return Ok(RatingsFormat::MovieLens);
+    }
+    let names: Vec<String> = line
+        .split(',')
+        .map(|n| unquote_str(n.trim()).to_string())
+        .collect();
+    let position = |name: &str| names.iter().position(|n| n == name);
+    match (position("movieId"), position("rating")) {
+        (Some(movie), Some(rating)) if movie < rating => Ok(RatingsFormat::MovieLensCsv),
+        (Some(_), Some(_)) => Ok(RatingsFormat::Henry),
+        _ => Err(Error::Header {
+            path: path.to_path_buf(),
+            expected: format!(
+                "{} (Henry), {} (MovieLens ratings.csv), tab-separated u.data or Parquet",
+                HENRY_HEADER, MOVIELENS_CSV_HEADER
+            ),
+            found: line.to_string(),
+        }),
+    }
+}
+
+const HENRY_HEADER: &str = "userId,rating,timestamp,movieId";
+const MOVIELENS_CSV_HEADER: &str = "userId,movieId,rating,timestamp";
+
+/// How one rating value is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RatingRule {
+    /// 0.5, 1.0, ..., 5.0.
+    HalfStars,
+    /// 1, 2, 3, 4, 5.
+    WholeStars,
+}
+
+impl RatingRule {
+    fn scale(self) -> (f32, f32) {
+        match self {
+            RatingRule::HalfStars => (0.5, 5.0),
+            RatingRule::WholeStars => (1.0, 5.0),
+        }
+    }
+}
+
+/// Where the fields of a delimited file are.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    delimiter: u8,
+    n_fields: usize,
+    user: usize,
+    title: usize,
+    rating: usize,
+    timestamp: usize,
+    rule: RatingRule,
+}
+
+const MAX_FIELDS: usize = 32;
+
+/// Works out the layout from the format and the header; returns it with the offset of the
+/// first data byte and the number of lines before it.
+fn csv_layout(path: &Path, bytes: &[u8], format: RatingsFormat) -> Result<(Layout, usize, u64)> {
+    if format == RatingsFormat::MovieLens {
+        let layout = Layout {
+            delimiter: b'\t',
+            n_fields: 4,
+            user: 0,
+            title: 1,
+            rating: 2,
+            timestamp: 3,
+            rule: RatingRule::WholeStars,
+        };
+        return Ok((layout, 0, 0));
+    }
+    let expected = if format == RatingsFormat::MovieLensCsv {
+        MOVIELENS_CSV_HEADER
+    } else {
+        HENRY_HEADER
+    };
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    let header = std::str::from_utf8(&bytes[..end]).unwrap_or("");
+    let header = header.trim_start_matches('\u{feff}').trim_end_matches('\r');
+    let names: Vec<&str> = header.split(',').map(|n| unquote_str(n.trim())).collect();
+    let find = |name: &str| names.iter().position(|n| *n == name);
+    let header_error = || Error::Header {
+        path: path.to_path_buf(),
+        expected: expected.to_string(),
+        found: header.to_string(),
+    };
+    if names.len() > MAX_FIELDS {
+        return Err(header_error());
+    }
+    let (Some(user), Some(title), Some(rating), Some(timestamp)) = (
+        find("userId"),
+        find("movieId"),
+        find("rating"),
+        find("timestamp"),
+    ) else {
+        return Err(header_error());
+    };
+    let layout = Layout {
+        delimiter: b',',
+        n_fields: names.len(),
+        user,
+        title,
+        rating,
+        timestamp,
+        rule: RatingRule::HalfStars,
+    };
+    let data_start = (end + 1).min(bytes.len());
+    Ok((layout, data_start, 1))
+}
+
+fn unquote_str(field: &str) -> &str {
+    field
+        .strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'))
+        .unwrap_or(field)
+}
+
+/// Parses a whole file's bytes in parallel chunks and appends its rows to `table`.
+fn read_csv_bytes_into(
+    path: &Path,
+    bytes: &[u8],
+    format: RatingsFormat,
+    table: &mut RatingsTable,
+    interner: &mut Interner,
+) -> Result<(f32, f32)> {
+    let (layout, data_start, header_lines) = csv_layout(path, bytes, format)?;
+    let data = &bytes[data_start..];
+    let chunk_starts = chunk_starts(data, rayon::current_num_threads() * 4, 1 << 20);
+    let results: Vec<std::result::Result<ChunkColumns, ChunkError>> = chunk_starts
+        .par_windows(2)
+        .map(|w| parse_chunk(&data[w[0]..w[1]], &layout))
+        .collect();
+    for (chunk_index, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(columns) => append_chunk(table, interner, columns),
+            Err(error) => {
+                let start = chunk_starts[chunk_index];
+                let lines_before = data[..start].iter().filter(|&&b| b == b'\n').count() as u64;
+                let line = header_lines + lines_before + error.line_in_chunk + 1;
+                return Err(Error::record(path, line, error.message));
+            }
+        }
+    }
+    Ok(layout.rule.scale())
+}
+
+/// Byte offsets that cut `data` into about `n_chunks` pieces (each at least `min_size` bytes),
+/// every piece starting at a line start; the last offset is `data.len()`.
+fn chunk_starts(data: &[u8], n_chunks: usize, min_size: usize) -> Vec<usize> {
+    let n_chunks = n_chunks.max(1).min(data.len() / min_size.max(1)).max(1);
+    let target = data.len() / n_chunks;
+    let mut starts = vec![0];
+    for k in 1..n_chunks {
+        let from = (k * target).max(*starts.last().unwrap());
+        match data[from..].iter().position(|&b| b == b'\n') {
+            Some(offset) if from + offset + 1 < data.len() => starts.push(from + offset + 1),
+            _ => break,
+        }
+    }
+    starts.push(data.len());
+    starts.dedup();
+    starts
+}
+
+/// One chunk's rows: raw user ids, chunk-local title indexes.
+#[derive(Default)]
+struct ChunkColumns {
+    user_ids: Vec<i64>,
+    titles: Vec<u32>,
+    ratings: Vec<f32>,
+    timestamps: Vec<i64>,
+    title_ids: Vec<String>,
+}
+
+struct ChunkError {
+    /// 0-based line within the chunk.
+    line_in_chunk: u64,
+    message: String,
+}
+
+/// Chunk-local title interning; ids of up to 15 bytes (all real ones) are packed into one
+/// integer key, so that a lookup is one multiply and one compare.
+#[derive(Default)]
+struct LocalTitles<'a> {
+    short: HashMap<u128, u32, FastHash>,
+    long: HashMap<&'a [u8], u32, FastHash>,
+}
+
+impl<'a> LocalTitles<'a> {
+    #[inline]
+    fn intern(&mut self, id: &'a [u8], title_ids: &mut Vec<String>) -> Option<u32> {
+        let next = title_ids.len() as u32;
+        let index = if id.len() < 16 {
+            let mut key = [0u8; 16];
+            key[..id.len()].copy_from_slice(id);
+            key[15] = id.len() as u8;
+            *self.short.entry(u128::from_le_bytes(key)).or_insert(next)
+        } else {
+            *self.long.entry(id).or_insert(next)
+        };
+        if index == next {
+            title_ids.push(std::str::from_utf8(id).ok()?.to_string());
+        }
+        Some(index)
+    }
+}
+
+/// What a field of a delimited line holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    User,
+    Title,
+    Rating,
+    Timestamp,
+    Other,
+}
+
+impl Layout {
+    fn roles(&self) -> Vec<Role> {
+        (0..self.n_fields)
+            .map(|k| match k {
+                k if k == self.user => Role::User,
+                k if k == self.title => Role::Title,
+                k if k == self.rating => Role::Rating,
+                k if k == self.timestamp => Role::Timestamp,
+                _ => Role::Other,
+            })
+            .collect()
+    }
+}
+
+/// One row parsed by [`parse_plain_line`].
+struct PlainRow {
+    next: usize,
+    user_id: i64,
+    title: (usize, usize),
+    rating: f32,
+    timestamp: i64,
+}
+
+/// Parses the line starting at `position` in one pass when it is plain (unquoted, unpadded
+/// digits, a valid rating); anything else returns `None` and goes through the general path,
+/// which also words the errors.
+#[inline]
+fn parse_plain_line(
+    chunk: &[u8],
+    mut position: usize,
+    roles: &[Role],
+    delimiter: u8,
+    rule: RatingRule,
+) -> Option<PlainRow> {
+    let mut row = PlainRow {
+        next: 0,
+        user_id: 0,
+        title: (0, 0),
+        rating: 0.0,
+        timestamp: 0,
+    };
+    let last = roles.len() - 1;
+    for (k, &role) in roles.iter().enumerate() {
+        match role {
+            Role::User | Role::Timestamp => {
+                let start = position;
+                let mut value: i64 = 0;
+                while let Some(&byte) = chunk.get(position) {
+                    if !byte.is_ascii_digit() {
+                        break;
+                    }
+                    value = value * 10 + (byte - b'0') as i64;
+                    position += 1;
+                }
+                if position == start || position - start > 18 {
+                    return None;
+                }
+                if role == Role::User {
+                    row.user_id = value;
+                } else {
+                    row.timestamp = value;
+                }
+            }
+            Role::Rating => {
+                let start = position;
+                let mut whole: u32 = 0;
+                while let Some(&byte) = chunk.get(position) {
+                    if !byte.is_ascii_digit() {
+                        break;
+                    }
+                    whole = whole.checked_mul(10)? + (byte - b'0') as u32;
+                    position += 1;
+                }
+                if position == start {
+                    return None;
+                }
+                let mut value = whole as f64;
+                if chunk.get(position) == Some(&b'.') {
+                    position += 1;
+                    let mut scale = 0.1;
+                    while let Some(&byte) = chunk.get(position) {
+                        if !byte.is_ascii_digit() || scale < 1e-6 {
+                            break;
+                        }
+                        value += (byte - b'0') as f64 * scale;
+                        scale /= 10.0;
+                        position += 1;
+                    }
+                }
+                let (low, high) = rule.scale();
+                let valid = value >= low as f64
+                    && value <= high as f64
+                    && match rule {
+                        RatingRule::HalfStars => (value * 2.0).fract() == 0.0,
+                        RatingRule::WholeStars => value.fract() == 0.0,
+                    };
+                if !valid {
+                    return None;
+                }
+                row.rating = value as f32;
+            }
+            Role::Title | Role::Other => {
+                let start = position;
+                while let Some(&byte) = chunk.get(position) {
+                    if byte == delimiter || byte == b'\n' || byte == b'\r' || byte == b'"' {
+                        break;
+                    }
+                    position += 1;
+                }
+                if role == Role::Title {
+                    let id = &chunk[start..position];
+                    if id.is_empty() || id[0] == b' ' || id[id.len() - 1] == b' ' {
+                        return None;
+                    }
+                    row.title = (start, position);
+                }
+            }
+        }
+        let terminator = chunk.get(position).copied();
+        if k < last {
+            if terminator != Some(delimiter) {
+                return None;
+            }
+            position += 1;
+        } else {
+            match terminator {
+                None => {}
+                Some(b'\n') => position += 1,
+                Some(b'\r') if chunk.get(position + 1) == Some(&b'\n') => position += 2,
+                _ => return None,
+            }
+        }
+    }
+    row.next = position;
+    Some(row)
+}
+
+fn parse_chunk(chunk: &[u8], layout: &Layout) -> std::result::Result<ChunkColumns, ChunkError> {
+    let estimated_rows = chunk.len() / 24 + 1;
+    let mut columns = ChunkColumns {
+        user_ids: Vec::with_capacity(estimated_rows),
+        titles: Vec::with_capacity(estimated_rows),
+        ratings: Vec::with_capacity(estimated_rows),
+        timestamps: Vec::with_capacity(estimated_rows),
+        title_ids: Vec::new(),
+    };
+    let mut local_titles = LocalTitles::default();
+    // Byte offsets of the delimiters of the current line.
+    let mut delimiters = [0usize; MAX_FIELDS];
+    let delimiter = layout.delimiter;
+    let mut line_number: u64 = 0;
+    let mut position = 0;
+    let roles = layout.roles();
+    while position < chunk.len() {
+        if let Some(row) = parse_plain_line(chunk, position, &roles, delimiter, layout.rule) {
+            let title = local_titles
+                .intern(&chunk[row.title.0..row.title.1], &mut columns.title_ids)
+                .ok_or_else(|| ChunkError {
+                    line_in_chunk: line_number,
+                    message: "movieId is not valid UTF-8".to_string(),
+                })?;
+            columns.user_ids.push(row.user_id);
+            columns.titles.push(title);
+            columns.ratings.push(row.rating);
+            columns.timestamps.push(row.timestamp);
+            position = row.next;
+            line_number += 1;
+            continue;
+        }
+        let start = position;
+        let mut n_delimiters = 0;
+        let mut end = start;
+        while end < chunk.len() {
+            let byte = chunk[end];
+            if byte == b'\n' {
+                break;
+            }
+            if byte == delimiter {
+                if n_delimiters < MAX_FIELDS {
+                    delimiters[n_delimiters] = end;
+                }
+                n_delimiters += 1;
+            }
+            end += 1;
+        }
+        position = end + 1;
+        if end > start && chunk[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let line = &chunk[start..end];
+        if line.is_empty() || (n_delimiters == 0 && line.iter().all(u8::is_ascii_whitespace)) {
+            line_number += 1;
+            continue;
+        }
+        let fail = |message: String| ChunkError {
+            line_in_chunk: line_number,
+            message,
+        };
+        if n_delimiters + 1 != layout.n_fields {
+            return Err(fail(format!(
+                "malformed row {:?}: expected {} fields separated by {:?}, found {}",
+                String::from_utf8_lossy(line),
+                layout.n_fields,
+                delimiter as char,
+                n_delimiters + 1
+            )));
+        }
+        let field = |k: usize| -> &[u8] {
+            let from = if k == 0 { start } else { delimiters[k - 1] + 1 };
+            let to = if k == n_delimiters {
+                end
+            } else {
+                delimiters[k]
+            };
+            unquote(trim(&chunk[from..to]))
+        };
+        let user_field = field(layout.user);
+        let user_id = parse_i64(user_field).ok_or_else(|| {
+            fail(format!(
+                "userId {:?} is not an integer",
+                String::from_utf8_lossy(user_field)
+            ))
+        })?;
+        let rating = parse_rating(field(layout.rating), layout.rule).map_err(fail)?;
+        let timestamp_field = field(layout.timestamp);
+        let timestamp = parse_i64(timestamp_field).ok_or_else(|| {
+            fail(format!(
+                "timestamp {:?} is not an integer (unix seconds)",
+                String::from_utf8_lossy(timestamp_field)
+            ))
+        })?;
+        let title_field = field(layout.title);
+        if title_field.is_empty() {
+            return Err(fail("movieId is empty".to_string()));
+        }
+        let title = local_titles
+            .intern(title_field, &mut columns.title_ids)
+            .ok_or_else(|| fail("movieId is not valid UTF-8".to_string()))?;
+        columns.user_ids.push(user_id);
+        columns.titles.push(title);
+        columns.ratings.push(rating);
+        columns.timestamps.push(timestamp);
+        line_number += 1;
+    }
+    Ok(columns)
+}
+
+/// Largest user id given a slot in the direct-address table (64 MiB at most); larger or
+/// negative ids go through a map.
+const USER_SLOT_LIMIT: i64 = 1 << 24;
+
+/// Assigns dense indexes across chunks and files, in order of first appearance.
+#[derive(Default)]
+struct Interner {
+    /// User id -> dense index + 1 (0: not seen yet).
+    user_slots: Vec<u32>,
+    other_users: HashMap<i64, u32, FastHash>,
+    titles: HashMap<String, u32, FastHash>,
+}
+
+impl Interner {
+    #[inline]
+    fn user(&mut self, user_ids: &mut Vec<i64>, id: i64) -> u32 {
+        if (0..USER_SLOT_LIMIT).contains(&id) {
+            let slot = id as usize;
+            if slot >= self.user_slots.len() {
+                let grown = (slot + 1)
+                    .max(self.user_slots.len() * 2)
+                    .min(USER_SLOT_LIMIT as usize);
+                self.user_slots.resize(grown, 0);
+            }
+            if self.user_slots[slot] == 0 {
+                user_ids.push(id);
+                self.user_slots[slot] = user_ids.len() as u32;
+            }
+            return self.user_slots[slot] - 1;
+        }
+        let next = user_ids.len() as u32;
+        *self.other_users.entry(id).or_insert_with(|| {
+            user_ids.push(id);
+            next
+        })
+    }
+
+    fn title(&mut self, title_ids: &mut Vec<String>, id: &str) -> u32 {
+        if let Some(&index) = self.titles.get(id) {
+            return index;
+        }
+        let next = title_ids.len() as u32;
+        title_ids.push(id.to_string());
+        self.titles.insert(id.to_string(), next);
+        next
+    }
+
+    /// Fills the table's id -> index maps, once all rows are in.
+    fn finish(self, table: &mut RatingsTable) {
+        table.user_index = table
+            .user_ids
+            .iter()
+            .enumerate()
+            .map(|(index, &id)| (id, index as u32))
+            .collect();
+        table.title_index = self.titles.into_iter().collect();
+    }
+}
+
+fn append_chunk(table: &mut RatingsTable, interner: &mut Interner, chunk: ChunkColumns) {
+    let title_remap: Vec<u32> = chunk
+        .title_ids
+        .iter()
+        .map(|id| interner.title(&mut table.title_ids, id))
+        .collect();
+    table
+        .titles
+        .extend(chunk.titles.iter().map(|&t| title_remap[t as usize]));
+    table.users.reserve(chunk.user_ids.len());
+    for &id in &chunk.user_ids {
+        let user = interner.user(&mut table.user_ids, id);
+        table.users.push(user);
+    }
+    table.ratings.extend_from_slice(&chunk.ratings);
+    table.timestamps.extend_from_slice(&chunk.timestamps);
+}
+
+fn trim(field: &[u8]) -> &[u8] {
+    field.trim_ascii()
+}
+
+fn unquote(field: &[u8]) -> &[u8] {
+    match field {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => field,
+    }
+}
+
+fn parse_i64(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return std::str::from_utf8(field).ok()?.parse().ok();
+    }
+    let mut value: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + (b - b'0') as i64;
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// Parses and checks one rating; the error message says what is accepted.
+fn parse_rating(field: &[u8], rule: RatingRule) -> std::result::Result<f32, String> {
+    let value = parse_decimal(field)
+        .or_else(|| std::str::from_utf8(field).ok()?.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            format!(
+                "rating {:?} is not a number",
+                String::from_utf8_lossy(field)
+            )
+        })?;
+    let (low, high) = rule.scale();
+    if value < low as f64 || value > high as f64 {
+        return Err(format!(
+            "rating {value} is outside the scale {low:.1}-{high:.1}"
+        ));
+    }
+    match rule {
+        RatingRule::HalfStars if (value * 2.0).fract() != 0.0 => Err(format!(
+            "rating {value} is not a half star (accepted: 0.5, 1.0, 1.5, ..., 5.0)"
+        )),
+        RatingRule::WholeStars if value.fract() != 0.0 => Err(format!(
+            "rating {value} is not a whole star (accepted: 1, 2, 3, 4, 5)"
+        )),
+        _ => Ok(value as f32),
+    }
+}
+
+/// `4`, `3.5`, `3.50`: the common shapes, without going through `str::parse`.
+fn parse_decimal(field: &[u8]) -> Option<f64> {
+    let (integer, fraction) = match field.iter().position(|&b| b == b'.') {
+        Some(dot) => (&field[..dot], &field[dot + 1..]),
+        None => (field, &field[field.len()..]),
+    };
+    if integer.is_empty() || integer.len() > 6 || fraction.len() > 6 {
+        return None;
+    }
+    let mut whole: u64 = 0;
+    for &b in integer {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        whole = whole * 10 + (b - b'0') as u64;
+    }
+    let mut numerator: u64 = 0;
+    let mut denominator: u64 = 1;
+    for &b in fraction {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        numerator = numerator * 10 + (b - b'0') as u64;
+        denominator *= 10;
+    }
+    Some(whole as f64 + numerator as f64 / denominator as f64)
+}
+
+/// Reads a Parquet ratings file into `table`; `line` in errors is the 1-based row.
+fn read_parquet_into(
+    path: &Path,
+    table: &mut RatingsTable,
+    interner: &mut Interner,
+) -> Result<(f32, f32)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::record(path, 0, format!("not a readable Parquet file: {e}")))?;
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let pick = |candidates: &[&str]| -> Result<Column> {
+        candidates
+            .iter()
+            .find_map(|c| frame.column(c).ok().cloned())
+            .ok_or_else(|| Error::Header {
+                path: path.to_path_buf(),
+                expected: "columns userId (or user_id), movieId (or title_id), rating, timestamp"
+                    .to_string(),
+                found: names.join(","),
+            })
+    };
+    let users = pick(&["userId", "user_id"])?;
+    let titles = pick(&["movieId", "title_id"])?;
+    let ratings = pick(&["rating"])?;
+    let timestamps = pick(&["timestamp"])?;
+    let type_error = |column: &str, dtype: &DataType, expected: &str| {
+        Error::record(
+            path,
+            0,
+            format!("column {column} has type {dtype}, expected {expected}"),
+        )
+    };
+    let users = users
+        .cast(&DataType::Int64)
+        .map_err(|_| type_error("userId", users.dtype(), "integers"))?;
+    let titles = titles
+        .cast(&DataType::String)
+        .map_err(|_| type_error("movieId", titles.dtype(), "text or integers"))?;
+    let ratings = ratings
+        .cast(&DataType::Float64)
+        .map_err(|_| type_error("rating", ratings.dtype(), "numbers"))?;
+    let timestamps = timestamps
+        .cast(&DataType::Int64)
+        .map_err(|_| type_error("timestamp", timestamps.dtype(), "integers (unix seconds)"))?;
+    let users = users.i64()?;
+    let titles = titles.str()?;
+    let ratings = ratings.f64()?;
+    let timestamps = timestamps.i64()?;
+    let rule = if ratings
+        .iter()
+        .flatten()
+        .all(|r| r.fract() == 0.0 && r >= 1.0)
+    {
+        RatingRule::WholeStars
+    } else {
+        RatingRule::HalfStars
+    };
+    let mut chunk = ChunkColumns::default();
+    let mut title_map: HashMap<&str, u32, FastHash> = HashMap::default();
+    for (row, (((user, title), rating), timestamp)) in users
+        .iter()
+        .zip(titles.iter())
+        .zip(ratings.iter())
+        .zip(timestamps.iter())
+        .enumerate()
+    {
+        let line = row as u64 + 1;
+        let missing = |column: &str| Error::record(path, line, format!("{column} is null"));
+        let user_id = user.ok_or_else(|| missing("userId"))?;
+        let title_id = title
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| missing("movieId"))?;
+        let rating = rating.ok_or_else(|| missing("rating"))?;
+        let timestamp = timestamp.ok_or_else(|| missing("timestamp"))?;
+        let rating = parse_rating(rating.to_string().as_bytes(), rule)
+            .map_err(|message| Error::record(path, line, message))?;
+        let next_title = chunk.title_ids.len() as u32;
+        let title = *title_map.entry(title_id).or_insert_with(|| {
+            chunk.title_ids.push(title_id.to_string());
+            next_title
+        });
+        chunk.user_ids.push(user_id);
+        chunk.titles.push(title);
+        chunk.ratings.push(rating);
+        chunk.timestamps.push(timestamp);
+    }
+    append_chunk(table, interner, chunk);
+    Ok(rule.scale())
+}
+
+/// A small, fast, non-cryptographic hasher (the Fx / rustc hash) for the parse-time maps,
+/// whose keys come from trusted-enough files and are hashed millions of times.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().unwrap()));
+        }
+        let remainder = chunks.remainder();
+        if !remainder.is_empty() {
+            let mut word = [0u8; 8];
+            word[..remainder.len()].copy_from_slice(remainder);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn write_u32(&mut self, value: u32) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    #[inline]
+    fn write_i64(&mut self, value: i64) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub(crate) type FastHash = BuildHasherDefault<FxHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_temp(name: &str, content: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("streamrec-ratings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    fn record_error(result: Result<RatingsTable>) -> (u64, String) {
+        match result {
+            Err(Error::Record { line, message, .. }) => (line, message),
+            other => panic!("expected a record error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_henry_csv_with_ids_in_order_of_first_appearance() {
+        let path = write_temp(
+            "henry.csv",
+            "userId,rating,timestamp,movieId\n1,1.0,1425941529,as680\n1,4.5,1425942435,ns2186\n\
+             7,5.0,1425941523,as680\r\n",
+        );
+        let table = read_ratings(&[path], RatingsFormat::Henry).unwrap();
+        assert_eq!(table.len(), 3);
+        assert_eq!(table.user_ids, vec![1, 7]);
+        assert_eq!(table.title_ids, vec!["as680", "ns2186"]);
+        assert_eq!(table.users, vec![0, 0, 1]);
+        assert_eq!(table.titles, vec![0, 1, 0]);
+        assert_eq!(table.ratings, vec![1.0, 4.5, 5.0]);
+        assert_eq!(table.timestamps, vec![1425941529, 1425942435, 1425941523]);
+        assert_eq!(table.scale, (0.5, 5.0));
+        assert_eq!(table.title_index["ns2186"], 1);
+    }
+
+    #[test]
+    fn auto_detects_each_text_format() {
+        let henry = write_temp(
+            "auto_henry.csv",
+            "userId,rating,timestamp,movieId\n3,2.5,10,hs1\n",
+        );
+        let movielens = write_temp(
+            "auto_u.data",
+            "196\t242\t3\t881250949\n186\t302\t3\t891717742\n",
+        );
+        let movielens_csv = write_temp(
+            "auto_ml.csv",
+            "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n",
+        );
+        let table = read_ratings(&[henry], RatingsFormat::Auto).unwrap();
+        assert_eq!(
+            (table.title_ids[0].as_str(), table.ratings[0]),
+            ("hs1", 2.5)
+        );
+        let table = read_ratings(&[movielens], RatingsFormat::Auto).unwrap();
+        assert_eq!(table.user_ids, vec![196, 186]);
+        assert_eq!(table.title_ids, vec!["242", "302"]);
+        assert_eq!(table.scale, (1.0, 5.0));
+        let table = read_ratings(&[movielens_csv], RatingsFormat::Auto).unwrap();
+        assert_eq!((table.user_ids[0], table.title_ids[0].as_str()), (1, "31"));
+        assert_eq!((table.ratings[0], table.timestamps[0]), (2.5, 1260759144));
+    }
+
+    #[test]
+    fn merges_ids_across_files_and_chunks() {
+        let mut first = String::from("userId,rating,timestamp,movieId\n");
+        let mut second = first.clone();
+        for i in 0..200_000u32 {
+            first.push_str(&format!(
+                "{},{}.5,{},as{}\n",
+                i % 977,
+                i % 5,
+                1_000 + i,
+                i % 311
+            ));
+            second.push_str(&format!("{},4.0,{},ns{}\n", i % 1_013, i, i % 7));
+        }
+        let a = write_temp("multi_1.csv", &first);
+        let b = write_temp("multi_2.csv", &second);
+        let table = read_ratings(&[a, b], RatingsFormat::Henry).unwrap();
+        assert_eq!(table.len(), 400_000);
+        assert_eq!(table.n_users(), 1_013);
+        assert_eq!(table.n_titles(), 318);
+        assert_eq!(table.user_ids[..3], [0, 1, 2]);
+        assert_eq!(table.title_ids[310], "as310");
+        assert_eq!(table.title_ids[311], "ns0");
+        let row = 123_457;
+        assert_eq!(
+            table.user_ids[table.users[row] as usize],
+            (row % 977) as i64
+        );
+        assert_eq!(
+            table.title_ids[table.titles[row] as usize],
+            format!("as{}", row % 311)
+        );
+        assert_eq!(table.ratings[row], (row % 5) as f32 + 0.5);
+    }
+
+    #[test]
+    fn error_lines_are_exact_across_chunks() {
+        let mut content = String::from("userId,rating,timestamp,movieId\n");
+        for i in 0..300_000u32 {
+            content.push_str(&format!("{i},3.0,{i},as1\n"));
+        }
+        content.push_str("5,3.3,7,as2\n");
+        let path = write_temp("late_error.csv", &content);
+        let (line, message) = record_error(read_ratings(&[path], RatingsFormat::Henry));
+        assert_eq!(line, 300_002);
+        assert!(message.contains("not a half star"), "{message}");
+    }
+
+    #[test]
+    fn each_bad_record_names_its_line_and_what_is_expected() {
+        let cases = [
+            ("1,3.0,10\n", "expected 4 fields"),
+            ("1,3.0,10,as1,extra\n", "expected 4 fields"),
+            ("x,3.0,10,as1\n", "userId \"x\" is not an integer"),
+            ("1,5.5,10,as1\n", "outside the scale 0.5-5.0"),
+            ("1,0.0,10,as1\n", "outside the scale"),
+            ("1,2.7,10,as1\n", "not a half star"),
+            ("1,good,10,as1\n", "not a number"),
+            ("1,3.0,soon,as1\n", "timestamp \"soon\" is not an integer"),
+            ("1,3.0,10,\n", "movieId is empty"),
+        ];
+        for (index, (row, expected)) in cases.iter().enumerate() {
+            let path = write_temp(
+                &format!("bad_{index}.csv"),
+                &format!("userId,rating,timestamp,movieId\n1,3.0,5,as9\n{row}"),
+            );
+            let (line, message) = record_error(read_ratings(&[path], RatingsFormat::Henry));
+            assert_eq!(line, 3, "{row}");
+            assert!(message.contains(expected), "{row}: {message}");
+        }
+    }
+
+    #[test]
+    fn movielens_ratings_must_be_whole_stars() {
+        let path = write_temp("bad_u.data", "1\t2\t3\t4\n1\t2\t3.5\t4\n");
+        let (line, message) = record_error(read_ratings(&[path], RatingsFormat::MovieLens));
+        assert_eq!(line, 2);
+        assert!(message.contains("not a whole star"), "{message}");
+        let path = write_temp("bad_u2.data", "1\t2\t6\t4\n");
+        let (_, message) = record_error(read_ratings(&[path], RatingsFormat::MovieLens));
+        assert!(message.contains("outside the scale 1.0-5.0"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_column_is_a_header_error() {
+        let path = write_temp("no_timestamp.csv", "userId,rating,movieId\n1,3.0,as1\n");
+        match read_ratings(&[path], RatingsFormat::Henry) {
+            Err(Error::Header {
+                expected, found, ..
+            }) => {
+                assert_eq!(expected, HENRY_HEADER);
+                assert_eq!(found, "userId,rating,movieId");
+            }
+            other => panic!("expected a header error, got {other:?}"),
+        }
+        let path = write_temp("unknown_header.csv", "a,b,c\n1,2,3\n");
+        assert!(matches!(
+            read_ratings(&[path], RatingsFormat::Auto),
+            Err(Error::Header { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_files_and_bad_arguments_are_reported() {
+        let missing = std::env::temp_dir().join("streamrec-no-such-ratings.csv");
+        assert!(matches!(
+            read_ratings(&[missing], RatingsFormat::Auto),
+            Err(Error::Io { .. })
+        ));
+        assert!(matches!(
+            read_ratings(&[], RatingsFormat::Auto),
+            Err(Error::InvalidArgument { .. })
+        ));
+        match "csv".parse::<RatingsFormat>() {
+            Err(Error::InvalidArgument { accepted, .. }) => assert!(accepted.contains("henry")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            "MovieLens-CSV".parse::<RatingsFormat>().unwrap(),
+            RatingsFormat::MovieLensCsv
+        );
+    }
+
+    #[test]
+    fn resolves_directories_and_globs_in_natural_order() {
+        let dir = std::env::temp_dir().join(format!("streamrec-glob-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["10.csv", "2.csv", "1.csv", "notes.txt"] {
+            std::fs::write(dir.join(name), "userId,rating,timestamp,movieId\n").unwrap();
+        }
+        let names = |paths: Vec<PathBuf>| -> Vec<String> {
+            paths
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(resolve_source(&dir).unwrap()),
+            ["1.csv", "2.csv", "10.csv"]
+        );
+        assert_eq!(
+            names(resolve_source(&dir.join("?.csv")).unwrap()),
+            ["1.csv", "2.csv"]
+        );
+        assert!(matches!(
+            resolve_source(&dir.join("*.parquet")),
+            Err(Error::Io { .. })
+        ));
+        let empty = dir.join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        assert!(matches!(resolve_source(&empty), Err(Error::Io { .. })));
+    }
+
+    #[test]
+    fn parquet_round_trip_and_its_errors() {
+        let mut frame = df!(
+            "userId" => [5i64, 6, 5],
+            "movieId" => ["as1", "as2", "as2"],
+            "rating" => [3.5f64, 1.0, 5.0],
+            "timestamp" => [10i64, 20, 30],
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("streamrec-pq-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ratings.parquet");
+        ParquetWriter::new(File::create(&path).unwrap())
+            .finish(&mut frame)
+            .unwrap();
+        let table = read_ratings(std::slice::from_ref(&path), RatingsFormat::Auto).unwrap();
+        assert_eq!(table.user_ids, vec![5, 6]);
+        assert_eq!(table.titles, vec![0, 1, 1]);
+        assert_eq!(table.ratings, vec![3.5, 1.0, 5.0]);
+        assert_eq!(table.scale, (0.5, 5.0));
+
+        let mut bad = df!(
+            "userId" => [5i64, 6],
+            "movieId" => ["as1", "as2"],
+            "rating" => [3.5f64, 7.0],
+            "timestamp" => [10i64, 20],
+        )
+        .unwrap();
+        let bad_path = dir.join("bad.parquet");
+        ParquetWriter::new(File::create(&bad_path).unwrap())
+            .finish(&mut bad)
+            .unwrap();
+        let (line, message) = record_error(read_ratings(&[bad_path], RatingsFormat::Parquet));
+        assert_eq!(line, 2);
+        assert!(message.contains("outside the scale"), "{message}");
+
+        let mut missing = df!("userId" => [1i64], "rating" => [3.0f64]).unwrap();
+        let missing_path = dir.join("missing.parquet");
+        ParquetWriter::new(File::create(&missing_path).unwrap())
+            .finish(&mut missing)
+            .unwrap();
+        assert!(matches!(
+            read_ratings(&[missing_path], RatingsFormat::Parquet),
+            Err(Error::Header { .. })
+        ));
+    }
+
+    #[test]
+    fn title_stats_frames_and_unknown_titles() {
+        let table = RatingsTable::from_ids(
+            &[1, 2, 1, 3],
+            &["a", "b", "b", "c"],
+            vec![4.0, 2.0, 3.0, 5.0],
+            vec![0, 86_400, 86_399, -1],
+            (0.5, 5.0),
+        );
+        let stats = table.title_stats();
+        assert_eq!(
+            stats[1],
+            TitleStat {
+                count: 2,
+                mean: 2.5
+            }
+        );
+        let frame = table.title_stats_frame().unwrap();
+        assert_eq!(frame.shape(), (3, 3));
+        let unknown = table.unknown_titles_in(&HashSet::from(["a", "c"]));
+        assert_eq!(
+            unknown,
+            UnknownTitles {
+                rating_count: 2,
+                title_ids: vec!["b".into()]
+            }
+        );
+        let frame = table.to_dataframe().unwrap();
+        let days: Vec<Option<i32>> = frame
+            .column("date")
+            .unwrap()
+            .date()
+            .unwrap()
+            .physical()
+            .iter()
+            .collect();
+        assert_eq!(days, vec![Some(0), Some(1), Some(0), Some(-1)]);
+        assert_eq!(table.user_counts(), vec![2, 1, 1]);
+    }
+
+    #[test]
+    fn try_from_ids_checks_lengths_and_scale() {
+        assert!(
+            RatingsTable::try_from_ids(&[1], &["a", "b"], vec![1.0], None, (0.5, 5.0)).is_err()
+        );
+        assert!(RatingsTable::try_from_ids(&[1], &["a"], vec![6.0], None, (0.5, 5.0)).is_err());
+        assert!(RatingsTable::try_from_ids(&[1], &["a"], vec![1.0], None, (5.0, 1.0)).is_err());
+        let table = RatingsTable::try_from_ids(&[1], &["a"], vec![1.0], None, (1.0, 5.0)).unwrap();
+        assert_eq!(table.timestamps, vec![0]);
     }
 }

@@ -8,7 +8,254 @@ __version__: str
 # --- end catalog ---
 
 # --- ratings ---
+import numpy as _np
+import numpy.typing as _npt
+import polars as _pl
+
+class Ratings:
+    """Ratings as a compact typed table: dense user/title indexes with their id maps."""
+
+    @staticmethod
+    def from_arrays(
+        user_ids: list[int],
+        title_ids: list[str],
+        ratings: list[float],
+        timestamps: list[int] | None = None,
+        scale: tuple[float, float] = (0.5, 5.0),
+    ) -> Ratings: ...
+    def __len__(self) -> int: ...
+    @property
+    def n_users(self) -> int: ...
+    @property
+    def n_titles(self) -> int: ...
+    @property
+    def scale(self) -> tuple[float, float]: ...
+    @property
+    def user_ids(self) -> _npt.NDArray[_np.int64]: ...
+    @property
+    def title_ids(self) -> list[str]: ...
+    @property
+    def users(self) -> _npt.NDArray[_np.uint32]: ...
+    @property
+    def titles(self) -> _npt.NDArray[_np.uint32]: ...
+    @property
+    def ratings(self) -> _npt.NDArray[_np.float32]: ...
+    @property
+    def timestamps(self) -> _npt.NDArray[_np.int64]: ...
+    def to_polars(self) -> _pl.DataFrame: ...
+    def title_stats(self) -> _pl.DataFrame: ...
+    def unknown_titles(self, known: list[str]) -> dict[str, int | list[str]]: ...
+
+def read_ratings(sources: list[str], format: str = "auto") -> Ratings: ...
+def synth(
+    out_dir: str,
+    catalog_dir: str,
+    scores: str,
+    n_ratings: int,
+    n_users: int,
+    seed: int,
+    n_files: int,
+) -> dict[str, object]: ...
+def rating_histogram(ratings: Ratings) -> _pl.DataFrame: ...
+def ratings_per_user(ratings: Ratings) -> _pl.DataFrame: ...
+def ratings_per_title(ratings: Ratings) -> _pl.DataFrame: ...
+def rating_count_quantiles(ratings: Ratings) -> _pl.DataFrame: ...
+def ratings_per_month(ratings: Ratings) -> _pl.DataFrame: ...
+def rating_stats_by(ratings: Ratings, catalog: _pl.DataFrame, by: str) -> _pl.DataFrame: ...
+def profile_frame(frame_to_profile: _pl.DataFrame) -> _pl.DataFrame: ...
+def profile_ratings(ratings: Ratings) -> _pl.DataFrame: ...
+
 # --- end ratings ---
 
 # --- recommender ---
+import os as _os
+from typing import Any as _Any
+from typing import Callable as _Callable
+
+import numpy as _np
+
+class Prediction:
+    """One prediction: ``uid``, ``iid``, the clipped estimate ``est``, and ``was_impossible``
+    (True when the user or the title was unknown and Surprise's fallback was used).
+
+    Example:
+        >>> model.predict(196, "242")
+        Prediction(uid=196, iid="242", est=3.9123, was_impossible=False)
+    """
+
+    uid: int
+    iid: str
+    est: float
+    was_impossible: bool
+
+class SVD:
+    """Biased matrix factorisation trained by SGD with Surprise's ``SVD`` semantics and
+    hyperparameters, run in parallel on all cores and bit-reproducible for a ``random_state``.
+
+    Example:
+        >>> model = SVD(n_factors=50, random_state=0).fit(ratings)
+        >>> model.predict(1, "as680").est
+        3.61
+        >>> model.recommend(1, n=5)
+        [('ns1234', 4.41), ...]
+    """
+
+    def __init__(
+        self,
+        n_factors: int = 100,
+        n_epochs: int = 20,
+        biased: bool = True,
+        init_mean: float = 0.0,
+        init_std_dev: float = 0.1,
+        lr_all: float = 0.005,
+        reg_all: float = 0.02,
+        lr_bu: float | None = None,
+        lr_bi: float | None = None,
+        lr_pu: float | None = None,
+        lr_qi: float | None = None,
+        reg_bu: float | None = None,
+        reg_bi: float | None = None,
+        reg_pu: float | None = None,
+        reg_qi: float | None = None,
+        random_state: int | None = None,
+    ) -> None: ...
+    def fit(
+        self,
+        ratings: _Any,
+        progress: bool | _Callable[[int, int, float], bool | None] | None = None,
+        scale: tuple[float, float] | None = None,
+    ) -> SVD:
+        """Trains on a ``streamrec.Ratings``, a polars DataFrame (``user_id``, ``title_id``,
+        ``rating``) or a tuple ``(user_ids, title_ids, ratings)``; the GIL is released.
+
+        ``progress``: ``True`` shows a tqdm bar; a callable gets ``(epoch, n_epochs,
+        train_rmse)`` after each epoch and may return ``False`` to stop. ``scale`` defaults to
+        the table's scale (the data's min and max for arrays and DataFrames).
+
+        Example:
+            >>> SVD(random_state=0).fit((users, titles, values), progress=True)
+        """
+    def predict(self, user_id: int, title_id: str | int) -> Prediction:
+        """Clipped estimate for one pair; unknown ids fall back (``was_impossible=True``).
+
+        Example:
+            >>> model.predict(196, 242).est
+        """
+    def predict_batch(self, user_ids: _Any, title_ids: _Any) -> _np.ndarray:
+        """Estimates (float32) for many pairs of ids, computed in parallel.
+
+        Example:
+            >>> model.predict_batch(np.array([196, 186]), ["242", "302"])
+        """
+    def predict_indexes(self, users: _np.ndarray, titles: _np.ndarray) -> _np.ndarray:
+        """Estimates for dense uint32 indexes (from ``user_index`` / ``title_index``), the
+        zero-copy path for very large batches.
+
+        Example:
+            >>> model.predict_indexes(model.user_index([196]), model.title_index(["242"]))
+        """
+    def user_index(self, user_ids: _Any) -> _np.ndarray:
+        """Dense indexes (uint32) of user ids; ``2**32 - 1`` for unknown ones.
+
+        Example:
+            >>> model.user_index([196])
+        """
+    def title_index(self, title_ids: _Any) -> _np.ndarray:
+        """Dense indexes (uint32) of title ids; ``2**32 - 1`` for unknown ones.
+
+        Example:
+            >>> model.title_index(["242"])
+        """
+    def recommend(
+        self, user_id: int, n: int = 10, exclude_rated: bool = True
+    ) -> list[tuple[str, float]]:
+        """The top-``n`` titles for a known user with their predicted ratings (KeyError if
+        the user is unknown).
+
+        Example:
+            >>> model.recommend(196, n=3)
+        """
+    def similar_titles(self, title_id: str | int, n: int = 10) -> list[tuple[str, float]]:
+        """The ``n`` titles nearest by item-factor cosine similarity.
+
+        Example:
+            >>> model.similar_titles("ns100", n=5)
+        """
+    def recommend_for_ratings(
+        self, ratings: list[tuple[str | int, float]], n: int = 10
+    ) -> list[tuple[str, float]]:
+        """Recommendations for a new user described by a few ratings, folded in without
+        retraining (regularised least squares for the user's factors and bias).
+
+        Example:
+            >>> model.recommend_for_ratings([("ns100", 5.0), ("as680", 1.0)], n=5)
+        """
+    def partial_fit(
+        self,
+        new_ratings: _Any,
+        n_epochs: int | None = None,
+        holdout: _Any = None,
+        progress: bool | _Callable[[int, int, float], bool | None] | None = None,
+    ) -> dict[str, float | None]:
+        """Warm start on new ratings (new users and titles get fresh factors). Returns
+        ``train_rmse`` and, with ``holdout``, ``holdout_rmse_before`` / ``holdout_rmse_after``.
+
+        Example:
+            >>> model.partial_fit(new_week, n_epochs=5, holdout=next_week)
+        """
+    def save(self, path: str | _os.PathLike[str]) -> None:
+        """Writes a versioned, checksummed model file (with the id maps).
+
+        Example:
+            >>> model.save("model.srsvd")
+        """
+    @staticmethod
+    def load(path: str | _os.PathLike[str]) -> SVD:
+        """Reads a model file; another format version or a damaged file raises ValueError.
+
+        Example:
+            >>> model = SVD.load("model.srsvd")
+        """
+    def get_params(self) -> dict[str, _Any]:
+        """The hyperparameters as keyword arguments of ``SVD``.
+
+        Example:
+            >>> SVD(**model.get_params())
+        """
+    @property
+    def is_fitted(self) -> bool: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def user_factors(self) -> _np.ndarray: ...
+    @property
+    def item_factors(self) -> _np.ndarray: ...
+    @property
+    def user_biases(self) -> _np.ndarray: ...
+    @property
+    def item_biases(self) -> _np.ndarray: ...
+    @property
+    def global_mean(self) -> float: ...
+    @property
+    def loss_history(self) -> _np.ndarray: ...
+    @property
+    def user_ids(self) -> _np.ndarray: ...
+    @property
+    def title_ids(self) -> list[str]: ...
+    @property
+    def scale(self) -> tuple[float, float]: ...
+
+def _train_test_split(ratings: _Any, test_size: float = 0.2, seed: int = 0) -> _Any: ...
+def _read_movielens_split(directory: str | _os.PathLike[str], name: str) -> _Any: ...
+def _cross_validate(
+    ratings: _Any, params: dict[str, _Any], n_folds: int = 5, seed: int = 0
+) -> list[dict[str, float]]: ...
+def _grid_search(splits: _Any, candidates: list[dict[str, _Any]]) -> list[dict[str, _Any]]: ...
+def _rmse(truth: _Any, predicted: _Any) -> float: ...
+def _mae(truth: _Any, predicted: _Any) -> float: ...
+def _ranking_metrics(
+    user_ids: _Any, truth: _Any, predicted: _Any, k: int = 10, threshold: float = 4.0
+) -> dict[str, float]: ...
+def _title_mean_predictions(train: _Any, test: _Any) -> _np.ndarray: ...
+
 # --- end recommender ---

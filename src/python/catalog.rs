@@ -1,5 +1,317 @@
-use pyo3::prelude::*;
+//! Python face of the catalog ETL and queries: `read_catalog` and the `Catalog` class.
 
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use pyo3::prelude::*;
+use pyo3::types::{PyDate, PyDict};
+use pyo3_polars::PyDataFrame;
+
+use super::to_py_err;
+use crate::catalog::{
+    civil_from_days, read_catalog_dir, read_catalog_files, read_scores, CatalogTable, DurationType,
+    Platform, Title,
+};
+use crate::queries::Catalog;
+use crate::Error;
+
+/// The `scores` value that names the bundled `title_scores.csv`.
+const BUNDLED: &str = "bundled";
+
+/// The bundled data folder, asked from the Python package so that its location is defined once.
+fn bundled_data_dir(py: Python<'_>) -> PyResult<PathBuf> {
+    py.import("streamrec")?
+        .getattr("bundled_data_dir")?
+        .call0()?
+        .extract()
+}
+
+/// Reads the catalog from `source` (None: bundled folder; a folder; a dict platform -> path)
+/// and attaches the scores (`"bundled"`, a path, or None), without holding the GIL.
+fn load_table(
+    py: Python<'_>,
+    source: Option<&Bound<'_, PyAny>>,
+    scores: Option<PathBuf>,
+) -> PyResult<CatalogTable> {
+    enum Source {
+        Dir(PathBuf),
+        Files(Vec<(Platform, PathBuf)>),
+    }
+    let source = match source {
+        None => Source::Dir(bundled_data_dir(py)?),
+        Some(object) => match object.cast::<PyDict>() {
+            Ok(mapping) => {
+                let mut files = Vec::with_capacity(mapping.len());
+                for (platform, path) in mapping.iter() {
+                    let platform =
+                        Platform::parse(&platform.str()?.to_cow()?).map_err(to_py_err)?;
+                    files.push((platform, path.extract::<PathBuf>()?));
+                }
+                Source::Files(files)
+            }
+            Err(_) => Source::Dir(object.extract()?),
+        },
+    };
+    let scores_path = match scores {
+        Some(path) if path.as_os_str() == BUNDLED => {
+            Some(bundled_data_dir(py)?.join("title_scores.csv"))
+        }
+        other => other,
+    };
+    py.detach(|| {
+        let (table, scores) = rayon::join(
+            || match &source {
+                Source::Dir(dir) => read_catalog_dir(dir),
+                Source::Files(files) => read_catalog_files(files),
+            },
+            || scores_path.as_deref().map(read_scores).transpose(),
+        );
+        let mut table = table?;
+        if let Some(scores) = scores? {
+            table.attach_scores(&scores);
+        }
+        Ok::<_, Error>(table)
+    })
+    .map_err(to_py_err)
+}
+
+fn parse_platform(platform: &str) -> PyResult<Platform> {
+    Platform::parse(platform).map_err(to_py_err)
+}
+
+fn optional_platform(platform: Option<&str>) -> PyResult<Option<Platform>> {
+    platform.map(parse_platform).transpose()
+}
+
+/// A title as a dict with the DataFrame's column names (`date_added` as `datetime.date`).
+fn title_dict<'py>(
+    py: Python<'py>,
+    title: &Title,
+    rating_count: Option<u32>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let date_added = title
+        .date_added
+        .map(|days| {
+            let (year, month, day) = civil_from_days(days);
+            PyDate::new(py, year, month as u8, day as u8)
+        })
+        .transpose()?;
+    let dict = PyDict::new(py);
+    dict.set_item("id", &title.id)?;
+    dict.set_item("platform", title.platform.name())?;
+    dict.set_item("show_id", &title.show_id)?;
+    dict.set_item("type", &title.kind)?;
+    dict.set_item("title", &title.title)?;
+    dict.set_item("director", &title.director)?;
+    dict.set_item("cast", &title.cast)?;
+    dict.set_item("country", &title.country)?;
+    dict.set_item("date_added", date_added)?;
+    dict.set_item("release_year", title.release_year)?;
+    dict.set_item("rating", &title.rating)?;
+    dict.set_item("duration_int", title.duration_int)?;
+    dict.set_item("duration_type", title.duration_type.map(DurationType::name))?;
+    dict.set_item("listed_in", &title.listed_in)?;
+    dict.set_item("description", &title.description)?;
+    dict.set_item("score", title.score)?;
+    if let Some(count) = rating_count {
+        dict.set_item("rating_count", count)?;
+    }
+    Ok(dict)
+}
+
+/// read_catalog(source=None, scores="bundled")
+/// --
+///
+/// Runs the catalog ETL and returns the clean table as a polars DataFrame.
+#[pyfunction]
+#[pyo3(signature = (source=None, scores=Some(PathBuf::from(BUNDLED))))]
+fn read_catalog(
+    py: Python<'_>,
+    source: Option<&Bound<'_, PyAny>>,
+    scores: Option<PathBuf>,
+) -> PyResult<PyDataFrame> {
+    let table = load_table(py, source, scores)?;
+    let frame = py.detach(|| table.to_dataframe()).map_err(to_py_err)?;
+    Ok(PyDataFrame(frame))
+}
+
+/// The clean catalog with instant queries; see `streamrec.Catalog`.
+#[pyclass(module = "streamrec._core", name = "Catalog", frozen)]
+pub(crate) struct PyCatalog {
+    catalog: Catalog,
+    frame: std::sync::OnceLock<DataFrame>,
+    #[pyo3(get)]
+    unknown_rating_count: Option<usize>,
+}
+
+impl PyCatalog {
+    fn from_table(table: CatalogTable, unknown_rating_count: Option<usize>) -> Self {
+        PyCatalog {
+            catalog: Catalog::new(table),
+            frame: std::sync::OnceLock::new(),
+            unknown_rating_count,
+        }
+    }
+
+    fn frame(&self) -> PyResult<DataFrame> {
+        if let Some(frame) = self.frame.get() {
+            return Ok(frame.clone());
+        }
+        let frame = self.catalog.table().to_dataframe().map_err(to_py_err)?;
+        Ok(self.frame.get_or_init(|| frame).clone())
+    }
+}
+
+#[pymethods]
+impl PyCatalog {
+    #[new]
+    #[pyo3(signature = (source=None, scores=Some(PathBuf::from(BUNDLED))))]
+    fn new(
+        py: Python<'_>,
+        source: Option<&Bound<'_, PyAny>>,
+        scores: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let table = load_table(py, source, scores)?;
+        Ok(py.detach(|| PyCatalog::from_table(table, None)))
+    }
+
+    fn __len__(&self) -> usize {
+        self.catalog.len()
+    }
+
+    fn len(&self) -> usize {
+        self.catalog.len()
+    }
+
+    fn __repr__(&self) -> String {
+        let scored = self
+            .catalog
+            .titles()
+            .iter()
+            .filter(|title| title.score.is_some())
+            .count();
+        format!("Catalog({} titles, {} scored)", self.catalog.len(), scored)
+    }
+
+    fn to_polars(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
+        Ok(PyDataFrame(py.detach(|| self.frame())?))
+    }
+
+    fn write_parquet(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.catalog.table().write_parquet(&path))
+            .map_err(to_py_err)
+    }
+
+    fn write_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.catalog.table().write_csv(&path))
+            .map_err(to_py_err)
+    }
+
+    /// Scores from the ratings' own per-title statistics (`ratings.title_stats()`: title_id,
+    /// score, rating_count), so any ratings object of the package works here.
+    fn with_ratings(&self, py: Python<'_>, ratings: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
+        let stats: PyDataFrame = ratings.call_method0("title_stats")?.extract()?;
+        let mut table = self.catalog.table().clone();
+        let result = py.detach(move || {
+            let frame = stats.0;
+            let ids = frame.column("title_id")?.cast(&DataType::String)?;
+            let means = frame.column("score")?.cast(&DataType::Float64)?;
+            let counts = frame.column("rating_count")?.cast(&DataType::UInt32)?;
+            let (ids, means, counts) = (ids.str()?, means.f64()?, counts.u32()?);
+            let stats = ids
+                .iter()
+                .zip(means.iter())
+                .zip(counts.iter())
+                .filter_map(|((id, mean), count)| Some((id?, mean, count.unwrap_or(0))));
+            let unknown = table.attach_title_stats(stats);
+            Ok::<_, PolarsError>(PyCatalog::from_table(table, Some(unknown)))
+        });
+        result.map_err(|error| to_py_err(error.into()))
+    }
+
+    #[pyo3(signature = (year=None, platform=None, duration_type="min"))]
+    fn get_max_duration<'py>(
+        &self,
+        py: Python<'py>,
+        year: Option<i32>,
+        platform: Option<&str>,
+        duration_type: &str,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let platform = optional_platform(platform)?;
+        let duration_type = DurationType::parse(duration_type).map_err(to_py_err)?;
+        let Some(title) = self.catalog.get_max_duration(year, platform, duration_type) else {
+            return Ok(None);
+        };
+        let dict = PyDict::new(py);
+        dict.set_item("title", &title.title)?;
+        dict.set_item("id", &title.id)?;
+        dict.set_item("platform", title.platform.name())?;
+        dict.set_item("release_year", title.release_year)?;
+        dict.set_item("duration_int", title.duration_int)?;
+        dict.set_item("duration_type", title.duration_type.map(DurationType::name))?;
+        Ok(Some(dict))
+    }
+
+    fn get_score_count(&self, platform: &str, scored: f64, year: i32) -> PyResult<usize> {
+        self.catalog
+            .get_score_count(parse_platform(platform)?, scored, year)
+            .map_err(to_py_err)
+    }
+
+    fn get_count_platform(&self, platform: &str) -> PyResult<usize> {
+        Ok(self.catalog.get_count_platform(parse_platform(platform)?))
+    }
+
+    fn get_actor<'py>(
+        &self,
+        py: Python<'py>,
+        platform: &str,
+        year: i32,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(top) = self.catalog.get_actor(parse_platform(platform)?, year) else {
+            return Ok(None);
+        };
+        let dict = PyDict::new(py);
+        dict.set_item("actor", &top.actor)?;
+        dict.set_item("count", top.count)?;
+        Ok(Some(dict))
+    }
+
+    #[pyo3(signature = (r#type, country, year))]
+    fn prod_per_country(&self, r#type: &str, country: &str, year: i32) -> PyResult<u32> {
+        self.catalog
+            .prod_per_country(r#type, country, year)
+            .map_err(to_py_err)
+    }
+
+    fn get_contents(&self, rating: &str) -> u32 {
+        self.catalog.get_contents(rating)
+    }
+
+    fn title<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyDict>> {
+        let title = self.catalog.title(id).map_err(to_py_err)?;
+        title_dict(py, title, self.catalog.rating_count(&title.id))
+    }
+
+    #[pyo3(signature = (text, platform=None, limit=20))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        platform: Option<&str>,
+        limit: usize,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let platform = optional_platform(platform)?;
+        self.catalog
+            .search(text, platform, limit)
+            .into_iter()
+            .map(|title| title_dict(py, title, self.catalog.rating_count(&title.id)))
+            .collect()
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(read_catalog, m)?)?;
+    m.add_class::<PyCatalog>()?;
     Ok(())
 }

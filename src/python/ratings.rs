@@ -1,5 +1,310 @@
-use pyo3::prelude::*;
+//! Bindings of the ratings ingest, the generator and the EDA functions: conversions only.
 
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_polars::PyDataFrame;
+
+use crate::python::to_py_err;
+use crate::ratings::{read_ratings, resolve_source, RatingsFormat, RatingsTable};
+use crate::synth::{synth_from_catalog, SynthConfig};
+use crate::{eda, Result};
+
+/// Ratings as a compact typed table (dense user and title indexes with their id maps).
+///
+/// Shared, not copied: the recommender and the EDA functions read the same table.
+///
+/// Example:
+///     >>> r = Ratings.from_arrays([1, 1, 2], ["as1", "as2", "as1"], [4.0, 3.5, 5.0])
+///     >>> len(r), r.n_users, r.n_titles
+///     (3, 2, 2)
+#[pyclass(name = "Ratings", module = "streamrec._core", frozen)]
+pub(crate) struct PyRatings {
+    pub(crate) inner: Arc<RatingsTable>,
+}
+
+impl PyRatings {
+    pub(crate) fn new(table: RatingsTable) -> Self {
+        PyRatings {
+            inner: Arc::new(table),
+        }
+    }
+}
+
+#[pymethods]
+impl PyRatings {
+    /// Builds a table from per-rating ids and ratings (timestamps default to 0). Raises
+    /// ValueError when lengths differ or a rating lies outside `scale`.
+    ///
+    /// Example:
+    ///     >>> Ratings.from_arrays([7], ["ns1"], [4.5], timestamps=[1_500_000_000]).scale
+    ///     (0.5, 5.0)
+    #[staticmethod]
+    #[pyo3(signature = (user_ids, title_ids, ratings, timestamps=None, scale=(0.5, 5.0)))]
+    fn from_arrays(
+        py: Python<'_>,
+        user_ids: Vec<i64>,
+        title_ids: Vec<String>,
+        ratings: Vec<f32>,
+        timestamps: Option<Vec<i64>>,
+        scale: (f32, f32),
+    ) -> PyResult<Self> {
+        py.detach(|| {
+            let title_refs: Vec<&str> = title_ids.iter().map(String::as_str).collect();
+            RatingsTable::try_from_ids(&user_ids, &title_refs, ratings, timestamps, scale)
+        })
+        .map(PyRatings::new)
+        .map_err(to_py_err)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Ratings({} ratings, {} users, {} titles, scale {:?})",
+            self.inner.len(),
+            self.inner.n_users(),
+            self.inner.n_titles(),
+            self.inner.scale
+        )
+    }
+
+    /// Number of distinct users. Example: `ratings.n_users` -> 943 for MovieLens 100k.
+    #[getter]
+    fn n_users(&self) -> usize {
+        self.inner.n_users()
+    }
+
+    /// Number of distinct titles. Example: `ratings.n_titles` -> 1682 for MovieLens 100k.
+    #[getter]
+    fn n_titles(&self) -> usize {
+        self.inner.n_titles()
+    }
+
+    /// The rating scale `(lowest, highest)`. Example: `(1.0, 5.0)` for MovieLens u.data.
+    #[getter]
+    fn scale(&self) -> (f32, f32) {
+        self.inner.scale
+    }
+
+    /// Original user id of each dense user index (numpy int64). Example: `ratings.user_ids[0]`.
+    #[getter]
+    fn user_ids<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        PyArray1::from_slice(py, &self.inner.user_ids)
+    }
+
+    /// Original title id of each dense title index. Example: `ratings.title_ids[:3]`.
+    #[getter]
+    fn title_ids(&self) -> Vec<String> {
+        self.inner.title_ids.clone()
+    }
+
+    /// Dense user index of every rating (read-only numpy copy). Example: `ratings.users[:5]`.
+    #[getter]
+    fn users<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        readonly(PyArray1::from_slice(py, &self.inner.users))
+    }
+
+    /// Dense title index of every rating (read-only numpy copy). Example: `ratings.titles[:5]`.
+    #[getter]
+    fn titles<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        readonly(PyArray1::from_slice(py, &self.inner.titles))
+    }
+
+    /// Every rating value (read-only numpy float32 copy). Example: `ratings.ratings.mean()`.
+    #[getter]
+    fn ratings<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        readonly(PyArray1::from_slice(py, &self.inner.ratings))
+    }
+
+    /// Unix seconds of every rating (read-only numpy copy). Example: `ratings.timestamps.min()`.
+    #[getter]
+    fn timestamps<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        readonly(PyArray1::from_slice(py, &self.inner.timestamps))
+    }
+
+    /// The table as a polars DataFrame: user_id (Int64), title_id (String), user (UInt32),
+    /// title (UInt32), rating (Float32), timestamp (Int64), date (Date, UTC day).
+    ///
+    /// Example:
+    ///     >>> Ratings.from_arrays([1], ["as1"], [4.0], [86_400]).to_polars()["date"][0]
+    ///     datetime.date(1970, 1, 2)
+    fn to_polars(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
+        let table = Arc::clone(&self.inner);
+        frame(py, move || table.to_dataframe())
+    }
+
+    /// Per-title mean rating and count: title_id, score (Float64), rating_count (UInt32).
+    ///
+    /// Example:
+    ///     >>> Ratings.from_arrays([1, 2], ["as1", "as1"], [4.0, 3.0]).title_stats()["score"][0]
+    ///     3.5
+    fn title_stats(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
+        let table = Arc::clone(&self.inner);
+        frame(py, move || table.title_stats_frame())
+    }
+
+    /// `{"rating_count": ..., "title_ids": [...]}` of ratings whose title is not in `known`.
+    ///
+    /// Example:
+    ///     >>> Ratings.from_arrays([1, 2], ["as1", "zz"], [4.0, 3.0]).unknown_titles(["as1"])
+    ///     {'rating_count': 1, 'title_ids': ['zz']}
+    fn unknown_titles<'py>(
+        &self,
+        py: Python<'py>,
+        known: Vec<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let known: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+        let unknown = self.inner.unknown_titles_in(&known);
+        let result = PyDict::new(py);
+        result.set_item("rating_count", unknown.rating_count)?;
+        result.set_item("title_ids", unknown.title_ids)?;
+        Ok(result)
+    }
+}
+
+fn readonly<T: numpy::Element>(array: Bound<'_, PyArray1<T>>) -> Bound<'_, PyArray1<T>> {
+    array.readwrite().make_nonwriteable();
+    array
+}
+
+/// Runs `build` without the GIL and hands its frame to Python.
+fn frame(
+    py: Python<'_>,
+    build: impl FnOnce() -> Result<polars::prelude::DataFrame> + Send,
+) -> PyResult<PyDataFrame> {
+    py.detach(build).map(PyDataFrame).map_err(to_py_err)
+}
+
+/// Reads ratings files (each source a file, a directory or a glob); see
+/// `streamrec.read_ratings`. Example: `read_ratings(["u.data"], "movielens")`.
+#[pyfunction]
+#[pyo3(name = "read_ratings", signature = (sources, format="auto"))]
+fn py_read_ratings(py: Python<'_>, sources: Vec<PathBuf>, format: &str) -> PyResult<PyRatings> {
+    let format: RatingsFormat = format.parse().map_err(to_py_err)?;
+    py.detach(|| {
+        let mut paths = Vec::new();
+        for source in &sources {
+            paths.extend(resolve_source(source)?);
+        }
+        read_ratings(&paths, format)
+    })
+    .map(PyRatings::new)
+    .map_err(to_py_err)
+}
+
+/// Writes Henry-shaped ratings files; see `streamrec.synth`, which fills in the defaults.
+/// Example: `synth("out", catalog_dir, scores, 1_000, 100, 0, 1)`.
+#[pyfunction]
+#[pyo3(name = "synth", signature = (out_dir, catalog_dir, scores, n_ratings, n_users, seed, n_files))]
+#[allow(clippy::too_many_arguments)]
+fn py_synth<'py>(
+    py: Python<'py>,
+    out_dir: PathBuf,
+    catalog_dir: PathBuf,
+    scores: PathBuf,
+    n_ratings: u64,
+    n_users: u32,
+    seed: u64,
+    n_files: u32,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = SynthConfig {
+        n_ratings,
+        n_users,
+        seed,
+        n_files,
+    };
+    let summary = py
+        .detach(|| synth_from_catalog(&out_dir, &catalog_dir, &scores, &config))
+        .map_err(to_py_err)?;
+    let result = PyDict::new(py);
+    result.set_item("files", summary.files)?;
+    result.set_item("n_ratings", summary.n_ratings)?;
+    result.set_item("n_users", summary.n_users)?;
+    result.set_item("n_titles", summary.n_titles)?;
+    result.set_item("max_title_count", summary.max_title_count)?;
+    result.set_item("bytes_written", summary.bytes_written)?;
+    Ok(result)
+}
+
+/// See `streamrec.eda.rating_histogram`. Example: `rating_histogram(ratings)`.
+#[pyfunction]
+fn rating_histogram(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || eda::rating_histogram(&table))
+}
+
+/// See `streamrec.eda.ratings_per_user`. Example: `ratings_per_user(ratings)`.
+#[pyfunction]
+fn ratings_per_user(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || eda::ratings_per_user(&table))
+}
+
+/// See `streamrec.eda.ratings_per_title`. Example: `ratings_per_title(ratings)`.
+#[pyfunction]
+fn ratings_per_title(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || eda::ratings_per_title(&table))
+}
+
+/// See `streamrec.eda.rating_count_quantiles`. Example: `rating_count_quantiles(ratings)`.
+#[pyfunction]
+fn rating_count_quantiles(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || eda::rating_count_quantiles(&table))
+}
+
+/// See `streamrec.eda.ratings_per_month`. Example: `ratings_per_month(ratings)`.
+#[pyfunction]
+fn ratings_per_month(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || eda::ratings_per_month(&table))
+}
+
+/// See `streamrec.eda.rating_stats_by`. Example: `rating_stats_by(ratings, catalog, "genre")`.
+#[pyfunction]
+fn rating_stats_by(
+    py: Python<'_>,
+    ratings: &PyRatings,
+    catalog: PyDataFrame,
+    by: String,
+) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || {
+        eda::rating_stats_by_frame(&table, &catalog.0, &by)
+    })
+}
+
+/// See `streamrec.eda.profile`. Example: `profile_frame(pl.DataFrame({"x": [1, 2]}))`.
+#[pyfunction]
+fn profile_frame(py: Python<'_>, frame_to_profile: PyDataFrame) -> PyResult<PyDataFrame> {
+    frame(py, move || eda::profile(&frame_to_profile.0))
+}
+
+/// See `streamrec.eda.profile`. Example: `profile_ratings(ratings)`.
+#[pyfunction]
+fn profile_ratings(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
+    let table = Arc::clone(&ratings.inner);
+    frame(py, move || eda::profile_ratings(&table))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyRatings>()?;
+    m.add_function(wrap_pyfunction!(py_read_ratings, m)?)?;
+    m.add_function(wrap_pyfunction!(py_synth, m)?)?;
+    m.add_function(wrap_pyfunction!(rating_histogram, m)?)?;
+    m.add_function(wrap_pyfunction!(ratings_per_user, m)?)?;
+    m.add_function(wrap_pyfunction!(ratings_per_title, m)?)?;
+    m.add_function(wrap_pyfunction!(rating_count_quantiles, m)?)?;
+    m.add_function(wrap_pyfunction!(ratings_per_month, m)?)?;
+    m.add_function(wrap_pyfunction!(rating_stats_by, m)?)?;
+    m.add_function(wrap_pyfunction!(profile_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(profile_ratings, m)?)?;
     Ok(())
 }

@@ -1,0 +1,381 @@
+"""``streamrec serve``: build the artifacts once, then serve the API and the UI on one server.
+
+The first run with an empty data directory builds everything from the bundled data, printing its
+progress: the catalog ETL (Parquet and CSV), Henry-shaped ratings, the per-title scores they give, a
+trained SVD model, and a small list of example users for the UI. Later runs only load the catalog and
+the model, so the API answers within about a second of the start. Gradio takes several seconds to
+import, so the UI is imported and mounted in the background: ``/ui`` shows a short "loading" page that
+refreshes itself until it is ready, while the API already answers.
+
+Example::
+
+    from streamrec.server import serve
+    serve(host="127.0.0.1", port=8000, data_dir="/tmp/streamrec-artifacts", n_ratings=100_000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+FULL_RATINGS = 11_024_289
+FULL_USERS = 115_077
+MANIFEST_VERSION = 1
+SAMPLE_USERS = 200
+DEFAULT_DATA_DIR = Path.home() / ".cache" / "streamrec" / "artifacts"
+
+CATALOG_PARQUET = "catalog.parquet"
+CATALOG_CSV = "catalog.csv"
+RATINGS_DIR = "ratings"
+SCORES_CSV = "title_scores_from_ratings.csv"
+MODEL_FILE = "model.svd"
+USERS_JSON = "sample_users.json"
+MANIFEST_JSON = "manifest.json"
+
+
+def default_data_dir() -> Path:
+    """The artifacts folder: ``$STREAMREC_DATA_DIR`` or ``~/.cache/streamrec/artifacts``.
+
+    Example::
+
+        default_data_dir()  # PosixPath('/home/me/.cache/streamrec/artifacts')
+    """
+    env = os.environ.get("STREAMREC_DATA_DIR")
+    return Path(env).expanduser() if env else DEFAULT_DATA_DIR
+
+
+def users_for_size(n_ratings: int) -> int:
+    """How many users a generated set of ``n_ratings`` has (Henry's ratings-per-user ratio).
+
+    Example::
+
+        users_for_size(11_024_289)  # 115077
+    """
+    return max(10, round(FULL_USERS * n_ratings / FULL_RATINGS))
+
+
+def read_manifest(data_dir: str | Path) -> dict[str, Any] | None:
+    """The manifest of complete artifacts in ``data_dir``, or None when they are missing or partial.
+
+    Example::
+
+        read_manifest("~/.cache/streamrec/artifacts") or "nothing built yet"
+    """
+    data_dir = Path(data_dir).expanduser()
+    try:
+        manifest = json.loads((data_dir / MANIFEST_JSON).read_text())
+    except (OSError, ValueError):
+        return None
+    if manifest.get("version") != MANIFEST_VERSION:
+        return None
+    needed = (CATALOG_PARQUET, SCORES_CSV, MODEL_FILE, USERS_JSON)
+    if not all((data_dir / name).is_file() for name in needed):
+        return None
+    return manifest
+
+
+def _step(progress: Callable[[str], None], message: str, started: float) -> float:
+    now = time.perf_counter()
+    progress(f"[{now - started:7.1f}s] {message}")
+    return now
+
+
+def build_artifacts(
+    data_dir: str | Path,
+    n_ratings: int = FULL_RATINGS,
+    *,
+    seed: int = 0,
+    n_factors: int = 100,
+    n_epochs: int = 20,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Builds every artifact the server needs into ``data_dir`` and returns the manifest.
+
+    Steps: catalog ETL of the bundled data (Parquet + CSV), ``n_ratings`` Henry-shaped ratings (eight
+    CSV files), per-title scores from those ratings, an SVD model trained on all of them, example users
+    for the UI. The manifest is written last, so an interrupted build is redone on the next start.
+
+    Example::
+
+        build_artifacts("/tmp/artifacts", n_ratings=50_000, n_epochs=5)
+    """
+    import polars as pl
+
+    import streamrec as sr
+
+    data_dir = Path(data_dir).expanduser()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / MANIFEST_JSON).unlink(missing_ok=True)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    progress(f"building streamrec artifacts in {data_dir} ({n_ratings:,} ratings)")
+
+    mark = time.perf_counter()
+    catalog = sr.Catalog()
+    catalog.write_parquet(str(data_dir / CATALOG_PARQUET))
+    catalog.write_csv(str(data_dir / CATALOG_CSV))
+    timings["catalog_etl_s"] = time.perf_counter() - mark
+    _step(
+        progress,
+        f"catalog ETL: {catalog.len():,} titles -> {CATALOG_PARQUET}, {CATALOG_CSV}",
+        started,
+    )
+
+    mark = time.perf_counter()
+    ratings_dir = data_dir / RATINGS_DIR
+    ratings_dir.mkdir(exist_ok=True)
+    for old in ratings_dir.glob("*.csv"):
+        old.unlink()
+    n_users = users_for_size(n_ratings)
+    sr.synth(str(ratings_dir), n_ratings=n_ratings, n_users=n_users, seed=seed)
+    timings["synth_s"] = time.perf_counter() - mark
+    _step(progress, f"Henry-shaped ratings: {n_ratings:,} ratings of {n_users:,} users", started)
+
+    mark = time.perf_counter()
+    ratings = sr.read_ratings(str(ratings_dir))
+    stats = ratings.title_stats()
+    stats.select(pl.col("title_id").alias("movieId"), "score").write_csv(data_dir / SCORES_CSV)
+    timings["ingest_s"] = time.perf_counter() - mark
+    _step(progress, f"ratings read, per-title scores -> {SCORES_CSV}", started)
+
+    mark = time.perf_counter()
+    model = sr.SVD(n_factors=n_factors, n_epochs=n_epochs, random_state=seed)
+    model.fit(ratings, progress=_epoch_printer(progress, n_epochs))
+    model.save(str(data_dir / MODEL_FILE))
+    timings["fit_s"] = time.perf_counter() - mark
+    _step(
+        progress, f"SVD trained ({n_factors} factors, {n_epochs} epochs) -> {MODEL_FILE}", started
+    )
+
+    users = _sample_users(ratings, catalog.to_polars(), seed=seed)
+    (data_dir / USERS_JSON).write_text(json.dumps(users))
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "n_ratings": n_ratings,
+        "n_users": n_users,
+        "seed": seed,
+        "n_factors": n_factors,
+        "n_epochs": n_epochs,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    (data_dir / MANIFEST_JSON).write_text(json.dumps(manifest, indent=2))
+    _step(progress, "artifacts ready", started)
+    return manifest
+
+
+def _epoch_printer(progress: Callable[[str], None], n_epochs: int) -> Callable[..., None]:
+    started = time.perf_counter()
+
+    def report(epoch: int, total: int, train_rmse: float) -> None:
+        elapsed = time.perf_counter() - started
+        progress(f"          epoch {epoch}/{total}: train RMSE {train_rmse:.4f} ({elapsed:.1f}s)")
+
+    return report
+
+
+def _sample_users(ratings: Any, catalog_frame: Any, *, seed: int) -> list[dict[str, Any]]:
+    """Example users for the UI: a spread of activity levels, each with their favourite titles."""
+    import polars as pl
+
+    frame = ratings.to_polars().select("user_id", "title_id", "rating")
+    per_user = frame.group_by("user_id").agg(pl.len().alias("n_ratings"))
+    eligible = per_user.filter(pl.col("n_ratings") >= 10)
+    if eligible.height == 0:
+        eligible = per_user
+    chosen = eligible.sample(n=min(SAMPLE_USERS, eligible.height), seed=seed, shuffle=True)
+    titles = catalog_frame.select(pl.col("id").alias("title_id"), "title")
+    favourites = (
+        frame.join(chosen.select("user_id"), on="user_id")
+        .sort(["user_id", "rating", "title_id"], descending=[False, True, False])
+        .group_by("user_id", maintain_order=True)
+        .head(3)
+        .join(titles, on="title_id", how="left")
+        .group_by("user_id", maintain_order=True)
+        .agg(pl.col("title"))
+    )
+    rows = chosen.join(favourites, on="user_id", how="left").sort("n_ratings", descending=True)
+    return [
+        {
+            "user_id": int(row["user_id"]),
+            "n_ratings": int(row["n_ratings"]),
+            "favourites": [t for t in (row["title"] or []) if t],
+        }
+        for row in rows.iter_rows(named=True)
+    ]
+
+
+def load_artifacts(data_dir: str | Path) -> tuple[Any, Any, list[dict[str, Any]]]:
+    """Loads the catalog (scored from the generated ratings), the model and the example users.
+
+    Example::
+
+        catalog, model, users = load_artifacts("~/.cache/streamrec/artifacts")
+    """
+    import streamrec as sr
+
+    data_dir = Path(data_dir).expanduser()
+    catalog = sr.Catalog(scores=str(data_dir / SCORES_CSV))
+    model = sr.SVD.load(str(data_dir / MODEL_FILE))
+    users = json.loads((data_dir / USERS_JSON).read_text())
+    return catalog, model, users
+
+
+class LazyUI:
+    """An ASGI app for ``/ui`` that answers "loading" until the Gradio UI is built, then forwards.
+
+    Gradio's import alone takes several seconds; building it in a thread keeps the API's start fast.
+
+    Example::
+
+        lazy = LazyUI(lambda: build_ui(service))
+        app.mount("/ui", lazy)
+    """
+
+    def __init__(self, build_blocks: Callable[[], Any]) -> None:
+        self._build_blocks = build_blocks
+        self._gradio_app: Any = None
+        self._exit_stack = contextlib.AsyncExitStack()
+        self.state = "loading"
+        self.error: str | None = None
+
+    def status(self) -> str:
+        """``loading``, ``ready`` or ``failed``."""
+        return self.state
+
+    async def start(self) -> None:
+        """Builds the UI in a worker thread, then runs Gradio's start-up inside this event loop."""
+        try:
+            holder, gradio_app = await asyncio.to_thread(self._mount)
+            await self._exit_stack.enter_async_context(holder.router.lifespan_context(holder))
+            self._gradio_app = gradio_app
+            self.state = "ready"
+        except Exception as error:  # noqa: BLE001 - the API keeps serving; /ui and /health say why
+            self.error = f"{type(error).__name__}: {error}"
+            self.state = "failed"
+            print(f"streamrec: the UI failed to start: {self.error}", file=sys.stderr)
+
+    def _mount(self) -> tuple[Any, Any]:
+        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+        import gradio as gr
+        from fastapi import FastAPI
+
+        blocks = self._build_blocks()
+        # Gradio wires its start-up into the lifespan of the app it is mounted on; mounting on a
+        # holder app lets this class run that lifespan once the UI exists.
+        holder = FastAPI()
+        gr.mount_gradio_app(holder, blocks, path="/ui", ssr_mode=False, footer_links=["api"])
+        return holder, holder.router.routes[-1].app
+
+    async def stop(self) -> None:
+        """Runs Gradio's shutdown."""
+        await self._exit_stack.aclose()
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if self._gradio_app is not None:
+            await self._gradio_app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if self.state == "failed":
+            body = f"<p>The streamrec UI failed to start: {self.error}</p>".encode()
+            headers = [(b"content-type", b"text/html; charset=utf-8")]
+        else:
+            body = (
+                b"<html><head><meta http-equiv='refresh' content='2'><title>streamrec</title>"
+                b"</head><body><p>The streamrec UI is starting (Gradio loads in a few seconds); "
+                b"this page reloads itself. The API is already up: <a href='/docs'>/docs</a>.</p>"
+                b"</body></html>"
+            )
+            headers = [(b"content-type", b"text/html; charset=utf-8"), (b"retry-after", b"2")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_server_app(
+    catalog: Any, model: Any, sample_users: list[dict[str, Any]] | None = None, *, ui: bool = True
+) -> Any:
+    """The API app with the UI mounted at ``/ui`` (built in the background at start-up).
+
+    Example::
+
+        app = create_server_app(*load_artifacts(data_dir))
+        uvicorn.run(app, host="127.0.0.1", port=8000)
+    """
+    from .api import create_app
+
+    user_ids = [u["user_id"] for u in sample_users] if sample_users else None
+    lazy_ui: LazyUI | None = None
+    if ui:
+
+        def build_blocks() -> Any:
+            from .ui import build_ui
+
+            return build_ui(app.state.service, sample_users or [])
+
+        lazy_ui = LazyUI(build_blocks)
+    app = create_app(
+        catalog, model, sample_users=user_ids, ui_status=lazy_ui.status if lazy_ui else None
+    )
+    if lazy_ui is not None:
+        app.mount("/ui", lazy_ui)
+        old_lifespan = app.router.lifespan_context
+
+        @contextlib.asynccontextmanager
+        async def lifespan(inner_app: Any):
+            async with old_lifespan(inner_app) as state:
+                task = asyncio.create_task(lazy_ui.start())
+                try:
+                    yield state
+                finally:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
+                    await lazy_ui.stop()
+
+        app.router.lifespan_context = lifespan
+    return app
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    data_dir: str | Path | None = None,
+    n_ratings: int | None = None,
+    *,
+    rebuild: bool = False,
+    ui: bool = True,
+    progress: Callable[[str], None] = print,
+) -> None:
+    """Builds the artifacts if needed (``n_ratings`` ratings, default the full 11,024,289), loads
+    them, and serves the API and the UI until interrupted.
+
+    ``n_ratings`` different from what was built triggers a rebuild; None uses whatever is built.
+
+    Example::
+
+        serve(port=8001, data_dir="/tmp/sr", n_ratings=200_000)
+    """
+    started = time.perf_counter()
+    import uvicorn
+
+    data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    manifest = read_manifest(data_dir)
+    wanted = n_ratings if n_ratings is not None else (manifest or {}).get("n_ratings", FULL_RATINGS)
+    if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
+        build_artifacts(data_dir, wanted, progress=progress)
+        started = time.perf_counter()
+    catalog, model, users = load_artifacts(data_dir)
+    app = create_server_app(catalog, model, users, ui=ui)
+    loaded = time.perf_counter() - started
+    progress(f"streamrec: artifacts loaded from {data_dir} in {loaded:.2f}s")
+    progress(f"streamrec: API docs at http://{host}:{port}/docs, UI at http://{host}:{port}/ui")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

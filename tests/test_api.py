@@ -1,0 +1,445 @@
+"""The HTTP API with FastAPI's test client: every endpoint on real data, every error path, the CLI.
+
+Expected answers are computed in plain Python (csv module, numpy on the model's own factors) inside
+the tests, never copied from streamrec's output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from conftest_serve import plain_catalog, plain_ratings, plain_scores
+
+pytest_plugins = ["conftest_serve"]
+
+PLATFORMS = ["amazon", "disney", "hulu", "netflix"]
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return plain_catalog()
+
+
+@pytest.fixture(scope="module")
+def triples(small_artifacts):
+    from streamrec.server import RATINGS_DIR
+
+    return plain_ratings(small_artifacts / RATINGS_DIR)
+
+
+def assert_error(response, status: int, parameter: str, *accepted_words: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert parameter in body["detail"], body
+    for word in accepted_words:
+        assert word in body["detail"], body
+    return body
+
+
+# -- catalog queries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_get_count_platform(client, rows, platform):
+    expected = sum(1 for r in rows if r["platform"] == platform and r["type"] == "movie")
+    answer = client.get("/get_count_platform", params={"platform": platform.upper()}).json()
+    assert answer == {"platform": platform, "count": expected}
+
+
+@pytest.mark.parametrize(
+    ("year", "platform", "duration_type"),
+    [
+        (2018, "hulu", "min"),
+        (2020, "netflix", "season"),
+        (None, None, "min"),
+        (None, "Disney", "season"),
+    ],
+)
+def test_get_max_duration(client, rows, year, platform, duration_type):
+    candidates = [
+        r
+        for r in rows
+        if r["duration_type"] == duration_type
+        and (year is None or r["release_year"] == year)
+        and (platform is None or r["platform"] == platform.lower())
+    ]
+    best = max(candidates, key=lambda r: r["duration_int"])  # first maximum: catalog order
+    params = {"duration_type": duration_type}
+    if year is not None:
+        params["year"] = year
+    if platform is not None:
+        params["platform"] = platform
+    answer = client.get("/get_max_duration", params=params).json()
+    assert answer["result"]["id"] == best["id"]
+    assert answer["result"]["duration_int"] == best["duration_int"]
+    assert answer["result"]["title"] == best["title"]
+
+
+def test_get_max_duration_without_match_is_null(client, rows):
+    years = {r["release_year"] for r in rows if r["platform"] == "disney"}
+    lo, hi = min(r["release_year"] for r in rows), max(r["release_year"] for r in rows)
+    empty_year = next(y for y in range(lo, hi + 1) if y not in years)
+    answer = client.get(
+        "/get_max_duration", params={"year": empty_year, "platform": "disney"}
+    ).json()
+    assert answer["result"] is None
+
+
+@pytest.mark.parametrize(
+    ("platform", "scored", "year"), [("netflix", 3.4999, 2020), ("amazon", 3.7501, 2019)]
+)
+def test_get_score_count_uses_scores_of_the_generated_ratings(
+    client, rows, triples, platform, scored, year
+):
+    scores = plain_scores(triples)
+    expected = sum(
+        1
+        for r in rows
+        if r["platform"] == platform
+        and r["type"] == "movie"
+        and r["release_year"] == year
+        and r["id"] in scores
+        and scores[r["id"]] > scored
+    )
+    answer = client.get(
+        "/get_score_count", params={"platform": platform, "scored": scored, "year": year}
+    ).json()
+    assert answer == {"platform": platform, "scored": scored, "year": year, "count": expected}
+
+
+@pytest.mark.parametrize(
+    ("platform", "year"), [("netflix", 2019), ("amazon", 2021), ("hulu", 2015)]
+)
+def test_get_actor(client, rows, platform, year):
+    counts: Counter[str] = Counter()
+    for r in rows:
+        if r["platform"] == platform and r["release_year"] == year:
+            counts.update(name.strip() for name in r["cast"].split(",") if name.strip())
+    actor, count = counts.most_common(1)[0] if counts else (None, 0)  # hulu lists no cast
+    answer = client.get("/get_actor", params={"platform": platform, "year": year}).json()
+    assert answer["count"] == count
+    assert answer["actor"] == actor
+
+
+@pytest.mark.parametrize(
+    ("kind", "country", "year"),
+    [("movie", "India", 2020), ("tv show", "united states", 2019), ("TV Show", "japan", 2021)],
+)
+def test_prod_per_country(client, rows, kind, country, year):
+    expected = sum(
+        1
+        for r in rows
+        if r["type"] == kind.lower()
+        and r["release_year"] == year
+        and country.lower() in [c.strip() for c in r["country"].split(",")]
+    )
+    answer = client.get(
+        "/prod_per_country", params={"type": kind, "country": country, "year": year}
+    ).json()
+    assert answer["count"] == expected
+    assert answer["type"] == kind.lower()
+
+
+@pytest.mark.parametrize("rating", ["pg-13", "TV-MA", "g", "no-such-rating"])
+def test_get_contents(client, rows, rating):
+    expected = sum(1 for r in rows if r["rating"] == rating.lower())
+    assert client.get("/get_contents", params={"rating": rating}).json()["count"] == expected
+
+
+# -- titles ---------------------------------------------------------------------------------------
+
+
+def test_search_titles_in_catalog_order(client, rows):
+    expected = [r["id"] for r in rows if "love" in r["title"]][:20]
+    answer = client.get("/titles", params={"search": "LoVe"}).json()
+    assert [t["id"] for t in answer] == expected
+
+
+def test_search_titles_on_one_platform_with_limit(client, rows):
+    expected = [r["id"] for r in rows if "star" in r["title"] and r["platform"] == "disney"][:5]
+    answer = client.get("/titles", params={"search": "star", "platform": "disney", "limit": 5})
+    assert [t["id"] for t in answer.json()] == expected
+
+
+def test_title_detail(client, rows):
+    row = next(r for r in rows if r["id"] == "ns1")
+    answer = client.get("/titles/ns1").json()
+    assert answer["title"] == row["title"]
+    assert answer["release_year"] == row["release_year"]
+    assert answer["platform"] == "netflix"
+
+
+def test_health(client, rows, loaded):
+    _, model, _ = loaded
+    answer = client.get("/health").json()
+    assert answer["status"] == "ok"
+    assert answer["titles"] == len(rows)
+    assert answer["users"] == len(model.user_ids)
+    assert answer["ui"] == "off"
+
+
+def test_docs_and_schema_are_served(client):
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/get_max_duration", "/recommend/user/{user_id}", "/recommend/ratings", "/health"):
+        assert path in paths
+
+
+# -- recommendations ------------------------------------------------------------------------------
+
+
+def numpy_top_n(model, user_index: int, rated: set[str], n: int) -> list[str]:
+    """Top-n of ``mu + b_u + b_i + q_i . p_u`` by numpy, rated titles left out."""
+    scores = (
+        model.global_mean
+        + model.user_biases[user_index]
+        + model.item_biases
+        + model.item_factors @ model.user_factors[user_index]
+    )
+    title_ids = list(model.title_ids)
+    order = np.argsort(-scores, kind="stable")
+    return [title_ids[i] for i in order if title_ids[i] not in rated][:n]
+
+
+def test_recommend_user_matches_numpy(client, loaded, triples):
+    _, model, users = loaded
+    user_id = users[0]["user_id"]
+    user_index = list(model.user_ids).index(user_id)
+    rated = {title for user, title, _ in triples if user == user_id}
+    answer = client.get(f"/recommend/user/{user_id}", params={"n": 7}).json()
+    ids = [item["id"] for item in answer["items"]]
+    assert answer["user_id"] == user_id
+    assert ids == numpy_top_n(model, user_index, rated, 7)
+    assert not set(ids) & rated
+    predicted = [item["predicted_rating"] for item in answer["items"]]
+    assert predicted == sorted(predicted, reverse=True)
+    assert all(0.5 <= p <= 5.0 for p in predicted)
+    assert all(item["title"] and item["platform"] in PLATFORMS for item in answer["items"])
+
+
+def test_recommend_similar_matches_numpy_cosine(client, loaded):
+    _, model, _ = loaded
+    title_ids = list(model.title_ids)
+    factors = np.asarray(model.item_factors, dtype=np.float64)
+    target = title_ids.index("ns1") if "ns1" in title_ids else 0
+    unit = factors / np.linalg.norm(factors, axis=1, keepdims=True)
+    cosine = unit @ unit[target]
+    cosine[target] = -np.inf
+    expected = [title_ids[i] for i in np.argsort(-cosine, kind="stable")[:5]]
+    answer = client.get(f"/recommend/similar/{title_ids[target]}", params={"n": 5}).json()
+    assert answer["title"]["id"] == title_ids[target]
+    assert [item["id"] for item in answer["items"]] == expected
+    nearest = title_ids.index(expected[0])
+    assert answer["items"][0]["similarity"] == pytest.approx(cosine[nearest], abs=1e-4)
+
+
+def test_recommend_for_ratings_folds_in_a_new_user(client, rows):
+    liked = [r["id"] for r in rows if "star wars" in r["title"]][:3]
+    body = {"ratings": [{"title_id": t, "rating": 5.0} for t in liked], "n": 12}
+    answer = client.post("/recommend/ratings", json=body)
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    assert len(items) == 12
+    assert not {item["id"] for item in items} & set(liked)
+    predicted = [item["predicted_rating"] for item in items]
+    assert predicted == sorted(predicted, reverse=True)
+
+
+# -- error paths ----------------------------------------------------------------------------------
+
+
+def test_unknown_platform_lists_the_platforms(client):
+    body = assert_error(
+        client.get("/get_count_platform", params={"platform": "hbo"}), 422, "platform", "netflix"
+    )
+    assert body["parameter"] == "platform"
+    assert "amazon, disney, hulu, netflix" in body["accepted"]
+
+
+def test_bad_duration_type(client):
+    assert_error(
+        client.get("/get_max_duration", params={"duration_type": "hours"}),
+        422,
+        "duration_type",
+        "season",
+    )
+
+
+def test_year_out_of_range_names_the_range(client, rows):
+    lo, hi = min(r["release_year"] for r in rows), max(r["release_year"] for r in rows)
+    body = assert_error(
+        client.get("/get_actor", params={"platform": "netflix", "year": hi + 1}), 422, "year"
+    )
+    assert f"{lo} to {hi}" in body["detail"]
+
+
+def test_year_not_an_integer(client):
+    assert_error(
+        client.get("/get_actor", params={"platform": "netflix", "year": "soon"}), 422, "year"
+    )
+
+
+def test_missing_parameter(client):
+    assert_error(
+        client.get("/get_score_count", params={"platform": "netflix", "year": 2020}), 422, "scored"
+    )
+
+
+def test_scored_out_of_range(client):
+    assert_error(
+        client.get("/get_score_count", params={"platform": "netflix", "scored": 7, "year": 2020}),
+        422,
+        "scored",
+        "0.0 to 5.0",
+    )
+
+
+def test_bad_title_type(client):
+    assert_error(
+        client.get("/prod_per_country", params={"type": "film", "country": "india", "year": 2020}),
+        422,
+        "type",
+        "tv show",
+    )
+
+
+def test_empty_country_and_rating(client):
+    assert_error(
+        client.get("/prod_per_country", params={"type": "movie", "country": "", "year": 2020}),
+        422,
+        "country",
+    )
+    assert_error(client.get("/get_contents", params={"rating": ""}), 422, "rating")
+
+
+@pytest.mark.parametrize("n", [0, 101, "ten"])
+def test_n_out_of_range(client, loaded, n):
+    _, _, users = loaded
+    response = client.get(f"/recommend/user/{users[0]['user_id']}", params={"n": n})
+    assert_error(response, 422, "n", "1 to 100")
+    assert_error(client.get("/recommend/similar/ns1", params={"n": n}), 422, "n", "1 to 100")
+
+
+def test_unknown_user_is_404(client, loaded):
+    _, model, _ = loaded
+    unknown = int(max(model.user_ids)) + 1
+    assert_error(client.get(f"/recommend/user/{unknown}"), 404, "user_id")
+
+
+@pytest.mark.parametrize("user_id", ["-1", "abc", str(2**64)])
+def test_user_id_not_accepted(client, user_id):
+    assert_error(client.get(f"/recommend/user/{user_id}"), 422, "user_id")
+
+
+def test_unknown_title_is_404(client):
+    assert_error(client.get("/titles/zz999"), 404, "title_id")
+    assert_error(client.get("/recommend/similar/zz999"), 404, "title_id")
+
+
+def test_fold_in_errors(client):
+    unknown = {"ratings": [{"title_id": "ns1", "rating": 4}, {"title_id": "zz1", "rating": 4}]}
+    body = assert_error(client.post("/recommend/ratings", json=unknown), 404, "ratings[1].title_id")
+    assert "zz1" in body["detail"]
+    outside = {"ratings": [{"title_id": "ns1", "rating": 6}]}
+    assert_error(client.post("/recommend/ratings", json=outside), 422, "ratings[0].rating", "0.5")
+    assert_error(client.post("/recommend/ratings", json={"ratings": []}), 422, "ratings")
+    assert_error(
+        client.post(
+            "/recommend/ratings", json={"ratings": [{"title_id": "ns1", "rating": 4}], "n": 0}
+        ),
+        422,
+        "n",
+    )
+    broken = client.post(
+        "/recommend/ratings", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 422
+
+
+def test_bad_search_parameters(client):
+    assert_error(client.get("/titles", params={"search": "x", "limit": 0}), 422, "limit")
+    assert_error(client.get("/titles", params={"search": "x", "platform": "hbo"}), 422, "platform")
+
+
+def test_server_never_writes_or_reads_paths_from_requests(client):
+    # A path-looking id is just an unknown id.
+    assert client.get("/titles/..%2F..%2Fetc%2Fpasswd").status_code in (404, 422)
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+
+
+def test_cli_etl_writes_parquet_and_csv_and_prints_answers(tmp_path, capsys, rows):
+    import polars as pl
+    from streamrec.cli import main
+
+    assert main(["etl", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert f"{len(rows):,} titles" in printed
+    netflix_movies = sum(1 for r in rows if r["platform"] == "amazon" and r["type"] == "movie")
+    assert f"get_count_platform('amazon') -> {netflix_movies}" in printed
+    assert pl.read_parquet(tmp_path / "catalog.parquet").height == len(rows)
+    assert (tmp_path / "catalog.csv").stat().st_size > 0
+
+
+def test_cli_etl_missing_source_is_a_clear_error(tmp_path, capsys):
+    from streamrec.cli import main
+
+    assert main(["etl", "--source", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_cli_synth_then_train(tmp_path, capsys):
+    from streamrec.cli import main
+
+    ratings_dir = tmp_path / "ratings"
+    assert main(["synth", str(ratings_dir), "--ratings", "5000", "--files", "2"]) == 0
+    assert len(plain_ratings(ratings_dir)) == 5000
+    model_path = tmp_path / "model.svd"
+    assert (
+        main(
+            ["train", str(ratings_dir), "--out", str(model_path), "--factors", "4", "--epochs", "2"]
+        )
+        == 0
+    )
+    assert model_path.stat().st_size > 0
+    import streamrec as sr
+
+    assert len(sr.SVD.load(str(model_path)).title_ids) > 0
+
+
+def test_cli_rejects_bad_arguments(capsys):
+    from streamrec.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "70000"])
+    assert "port" in capsys.readouterr().err
+
+
+def test_fast_path_answers_like_fastapi(client, loaded):
+    """The catalog queries' fast path gives exactly what the FastAPI routes give."""
+    from fastapi.testclient import TestClient
+
+    from streamrec.api import create_app
+
+    catalog, model, _ = loaded
+    plain = TestClient(create_app(catalog, model, fast_queries=False))
+    paths = [
+        "/get_max_duration",
+        "/get_max_duration?year=2018&platform=HULU&duration_type=min",
+        "/get_max_duration?platform=disney&duration_type=Season",
+        "/get_score_count?platform=netflix&scored=3.5&year=2020",
+        "/get_score_count?platform=amazon&scored=3&year=2019",
+        "/get_count_platform?platform=Netflix",
+        "/get_actor?platform=netflix&year=2019",
+        "/get_actor?platform=hulu&year=2015",
+        "/prod_per_country?type=tv%20show&country=India&year=2020",
+        "/get_contents?rating=PG-13",
+        "/get_contents?rating=pg-13&rating=r",
+        "/get_actor?platform=netflix&year=1800",
+    ]
+    for path in paths:
+        fast, slow = client.get(path), plain.get(path)
+        assert (fast.status_code, fast.json()) == (slow.status_code, slow.json()), path

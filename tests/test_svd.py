@@ -1,0 +1,257 @@
+"""The SVD recommender from Python: fitting inputs, predictions, fallbacks, recommendations,
+fold-in, warm start, persistence and every user-caused error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import streamrec as sr
+from streamrec import evaluation as ev
+
+
+def taste_ratings(seed: int = 0) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Two kinds of users, two kinds of titles: even users like even titles and vice versa."""
+    rng = np.random.default_rng(seed)
+    users, titles, ratings = [], [], []
+    for user in range(300):
+        for title in rng.choice(120, size=30, replace=False):
+            likes = (user % 2) == (title % 2)
+            ratings.append(float(rng.choice([4.0, 4.5, 5.0]) if likes else rng.choice([1.0, 1.5, 2.0])))
+            users.append(user)
+            titles.append(f"t{title}")
+    return np.array(users, dtype=np.int64), titles, np.array(ratings, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, list[str], np.ndarray]:
+    return taste_ratings()
+
+
+@pytest.fixture(scope="module")
+def model(data) -> sr.SVD:
+    return sr.SVD(n_factors=8, n_epochs=40, lr_all=0.01, random_state=3).fit(data)
+
+
+def parity(title: str) -> int:
+    return int(title[1:]) % 2
+
+
+def test_defaults_and_params_follow_surprise() -> None:
+    params = sr.SVD().get_params()
+    assert params["n_factors"] == 100 and params["n_epochs"] == 20 and params["biased"] is True
+    assert params["lr_all"] == pytest.approx(0.005) and params["reg_all"] == pytest.approx(0.02)
+    assert params["init_std_dev"] == pytest.approx(0.1) and params["lr_bu"] is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"n_factors": 0}, "n_factors"),
+        ({"n_epochs": -1}, "n_epochs"),
+        ({"lr_all": -0.1}, "lr_all"),
+        ({"reg_qi": float("nan")}, "reg_qi"),
+        ({"init_std_dev": -1.0}, "init_std_dev"),
+    ],
+)
+def test_invalid_hyperparameters_name_the_parameter(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        sr.SVD(**kwargs)
+
+
+def test_fit_inputs_give_the_same_model(data) -> None:
+    users, titles, ratings = data
+    frame = pl.DataFrame({"user_id": users, "title_id": titles, "rating": ratings})
+    params = {"n_factors": 4, "n_epochs": 5, "random_state": 1}
+    from_tuple = sr.SVD(**params).fit(data)
+    from_frame = sr.SVD(**params).fit(frame)
+    from_ratings = sr.SVD(**params).fit(sr.Ratings.from_arrays(users, titles, ratings, scale=(1.0, 5.0)))
+    np.testing.assert_array_equal(from_tuple.item_factors, from_frame.item_factors)
+    np.testing.assert_array_equal(from_tuple.item_factors, from_ratings.item_factors)
+    assert from_tuple.global_mean == pytest.approx(float(np.mean(ratings)), abs=1e-5)
+    assert from_tuple.user_factors.shape == (300, 4)
+    assert len(from_tuple.title_ids) == from_tuple.item_factors.shape[0] == 120
+
+
+def test_same_seed_same_model(data) -> None:
+    first = sr.SVD(n_factors=6, n_epochs=5, random_state=9).fit(data)
+    again = sr.SVD(n_factors=6, n_epochs=5, random_state=9).fit(data)
+    other = sr.SVD(n_factors=6, n_epochs=5, random_state=10).fit(data)
+    np.testing.assert_array_equal(first.user_factors, again.user_factors)
+    np.testing.assert_array_equal(first.loss_history, again.loss_history)
+    assert not np.array_equal(first.user_factors, other.user_factors)
+
+
+def test_bad_fit_inputs(data) -> None:
+    users, titles, ratings = data
+    with pytest.raises(TypeError):
+        sr.SVD().fit("ratings.csv")
+    with pytest.raises(ValueError, match="equal length"):
+        sr.SVD().fit((users, titles[:-1], ratings))
+    with pytest.raises(ValueError, match="column"):
+        sr.SVD().fit(pl.DataFrame({"who": users, "title_id": titles, "rating": ratings}))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        sr.SVD().predict(1, "t1")
+
+
+def test_prediction_matches_the_model_formula(model: sr.SVD) -> None:
+    user_row = list(model.user_ids).index(4)
+    title_row = model.title_ids.index("t10")
+    expected = (
+        model.global_mean
+        + model.user_biases[user_row]
+        + model.item_biases[title_row]
+        + float(np.dot(model.user_factors[user_row], model.item_factors[title_row]))
+    )
+    prediction = model.predict(4, "t10")
+    assert prediction.est == pytest.approx(min(max(expected, 1.0), 5.0), abs=1e-4)
+    assert not prediction.was_impossible
+    assert (prediction.uid, prediction.iid) == (4, "t10")
+    batch = model.predict_batch(np.array([4, 4]), ["t10", "t11"])
+    assert batch.dtype == np.float32 and batch[0] == pytest.approx(prediction.est)
+    by_index = model.predict_indexes(model.user_index([4, 4]), model.title_index(["t10", "t11"]))
+    np.testing.assert_array_equal(batch, by_index)
+
+
+def test_unknown_ids_fall_back_like_surprise(model: sr.SVD) -> None:
+    both = model.predict(-1, "nope")
+    assert both.was_impossible and both.est == pytest.approx(model.global_mean)
+    user_row = list(model.user_ids).index(4)
+    only_user = model.predict(4, "nope")
+    assert only_user.was_impossible
+    assert only_user.est == pytest.approx(
+        min(max(model.global_mean + model.user_biases[user_row], 1.0), 5.0)
+    )
+
+
+def test_training_learns_tastes(model: sr.SVD, data) -> None:
+    history = model.loss_history
+    assert len(history) == 40 and history[-1] < 0.6 * history[0]
+    users, titles, _ = data
+    rated_by_2 = {t for u, t in zip(users, titles) if u == 2}
+    top = model.recommend(2, n=10)
+    assert len(top) == 10 and not rated_by_2 & {t for t, _ in top}
+    assert sum(parity(t) == 0 for t, _ in top) >= 8
+    assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
+    with_rated = model.recommend(2, n=200, exclude_rated=False)
+    assert len(with_rated) == 120
+    similar = model.similar_titles("t7", n=10)
+    assert "t7" not in {t for t, _ in similar}
+    assert sum(parity(t) == 1 for t, _ in similar) >= 8
+    assert all(-1.0 <= s <= 1.0 for _, s in similar)
+
+
+def test_recommend_for_ratings_folds_in_a_new_user(model: sr.SVD) -> None:
+    liked = [("t1", 5.0), ("t3", 5.0), ("t5", 4.5), ("t2", 1.0), ("t4", 1.0)]
+    top = model.recommend_for_ratings(liked, n=10)
+    assert not {t for t, _ in top} & {t for t, _ in liked}
+    assert sum(parity(t) == 1 for t, _ in top) >= 8
+    with pytest.raises(KeyError):
+        model.recommend_for_ratings([("zz", 4.0)])
+    with pytest.raises(ValueError, match="rating"):
+        model.recommend_for_ratings([("t1", 9.0)])
+    with pytest.raises(ValueError):
+        model.recommend_for_ratings([])
+
+
+def test_unknown_ids_raise_where_an_answer_needs_them(model: sr.SVD) -> None:
+    with pytest.raises(KeyError, match="user"):
+        model.recommend(-5)
+    with pytest.raises(KeyError, match="title"):
+        model.similar_titles("missing")
+
+
+def test_partial_fit_warm_starts_and_reports_holdout(data) -> None:
+    users, titles, ratings = data
+    old = users < 200
+    new_part = (users >= 200) & (np.arange(len(users)) % 5 != 0)
+    holdout_part = (users >= 200) & (np.arange(len(users)) % 5 == 0)
+    model = sr.SVD(n_factors=8, n_epochs=30, lr_all=0.01, random_state=1)
+    model.fit((users[old], [t for t, keep in zip(titles, old) if keep], ratings[old]))
+    holdout = (
+        users[holdout_part],
+        [t for t, keep in zip(titles, holdout_part) if keep],
+        ratings[holdout_part],
+    )
+    before_users = len(model.user_ids)
+    report = model.partial_fit(
+        (users[new_part], [t for t, keep in zip(titles, new_part) if keep], ratings[new_part]),
+        n_epochs=20,
+        holdout=holdout,
+    )
+    assert len(model.user_ids) == before_users + 100
+    assert report["holdout_rmse_after"] < report["holdout_rmse_before"]
+    # the report's figures are the plain RMSE of the model's predictions
+    predicted = model.predict_batch(holdout[0], holdout[1])
+    expected = float(np.sqrt(np.mean((predicted - holdout[2]) ** 2)))
+    assert report["holdout_rmse_after"] == pytest.approx(expected, rel=1e-5)
+    assert len(model.loss_history) == 50
+
+
+def test_progress_callback_and_early_stop(data) -> None:
+    seen: list[tuple[int, int, float]] = []
+
+    def stop_after_three(epoch: int, n_epochs: int, rmse: float) -> bool:
+        seen.append((epoch, n_epochs, rmse))
+        return epoch < 3
+
+    model = sr.SVD(n_factors=4, n_epochs=10, random_state=0).fit(data, progress=stop_after_three)
+    assert [s[0] for s in seen] == [1, 2, 3] and all(s[1] == 10 for s in seen)
+    np.testing.assert_allclose(model.loss_history, [s[2] for s in seen])
+
+    def broken(epoch: int, n_epochs: int, rmse: float) -> None:
+        raise RuntimeError("callback failed")
+
+    with pytest.raises(RuntimeError, match="callback failed"):
+        sr.SVD(n_factors=4, n_epochs=3).fit(data, progress=broken)
+    with pytest.raises(TypeError, match="progress"):
+        sr.SVD(n_factors=4, n_epochs=3).fit(data, progress="yes")
+    sr.SVD(n_factors=4, n_epochs=2).fit(data, progress=True)  # a tqdm bar
+
+
+def test_save_load_round_trip_and_refusals(model: sr.SVD, tmp_path: Path) -> None:
+    path = tmp_path / "model.srsvd"
+    model.save(path)
+    loaded = sr.SVD.load(path)
+    np.testing.assert_array_equal(loaded.item_factors, model.item_factors)
+    assert loaded.title_ids == model.title_ids
+    assert loaded.recommend(2, n=5) == model.recommend(2, n=5)
+    assert loaded.get_params() == model.get_params()
+
+    data = bytearray(path.read_bytes())
+    damaged = tmp_path / "damaged.srsvd"
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="checksum"):
+        sr.SVD.load(damaged)
+    other = bytearray(path.read_bytes())
+    other[8] = 99
+    damaged.write_bytes(bytes(other))
+    with pytest.raises(ValueError, match="version 99"):
+        sr.SVD.load(damaged)
+    damaged.write_bytes(b"user,title\n1,2\n")
+    with pytest.raises(ValueError, match="not a streamrec"):
+        sr.SVD.load(damaged)
+    with pytest.raises(OSError):
+        sr.SVD.load(tmp_path / "missing.srsvd")
+
+
+def test_beats_the_title_mean_on_henry_shaped_ratings(tmp_path: Path) -> None:
+    sr.synth(tmp_path, n_ratings=150_000, n_users=3_000, seed=4, n_files=2)
+    ratings = sr.read_ratings(tmp_path)
+    train, test = ev.train_test_split(ratings, test_size=0.2, seed=0)
+    model = sr.SVD(random_state=0).fit(train)
+    scores = ev.evaluate(model, test)
+    # the per-title mean, computed here with polars
+    means = train.group_by("title_id").agg(pl.col("rating").mean().alias("mean"))
+    joined = test.join(means, on="title_id", how="left").with_columns(
+        pl.col("mean").fill_null(train["rating"].mean())
+    )
+    baseline = joined["mean"].to_numpy()
+    baseline_rmse = float(np.sqrt(np.mean((baseline - joined["rating"].to_numpy()) ** 2)))
+    baseline_ndcg = ev.ranking_metrics(joined["user_id"], joined["rating"], baseline)["ndcg@10"]
+    assert scores["rmse"] < baseline_rmse - 0.02
+    assert scores["ndcg@10"] > baseline_ndcg
