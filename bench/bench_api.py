@@ -148,7 +148,7 @@ def run_wrk(
                 "wrk",
                 "-t1",
                 f"-c{connections}",
-                f"-d{duration}s",
+                f"-d{duration:g}s",
                 "--latency",
                 "-s",
                 script.name,
@@ -196,6 +196,8 @@ def answers_agree(streamrec: str, pandas: str, paths: dict[str, list[str]]) -> t
             mine_core = {k: v for k, v in mine.items() if k in ("count", "actor", "result")}
             theirs_core = {k: v for k, v in theirs.items() if k in ("count", "actor", "result")}
             agree += mine_core == theirs_core
+            if mine_core != theirs_core:
+                print(f"  differ: {path}: streamrec {mine_core} pandas {theirs_core}")
     return agree, total
 
 
@@ -213,7 +215,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
 
-    from streamrec.server import build_artifacts, default_data_dir, read_manifest
+    from streamrec.server import SCORES_CSV, build_artifacts, default_data_dir, read_manifest
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     manifest = read_manifest(data_dir)
@@ -247,7 +249,8 @@ def main() -> int:
                 "--log-level",
                 "warning",
                 "--no-access-log",
-            ]
+            ],
+            env={"STREAMREC_SCORES": str(data_dir / SCORES_CSV)},
         ),
     ]
     try:

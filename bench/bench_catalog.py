@@ -15,10 +15,10 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-
 import streamrec as sr
 
 FILES = {
@@ -188,8 +188,8 @@ def main() -> None:
     for name, query_args in QUERIES:
         ours = getattr(catalog, name)
         theirs = getattr(pandas, name)
-        rust = median_seconds(lambda: ours(*query_args), args.repeat, 2000)
-        slow = median_seconds(lambda: theirs(*query_args), args.repeat, 5)
+        rust = median_seconds(partial(ours, *query_args), args.repeat, 2000)
+        slow = median_seconds(partial(theirs, *query_args), args.repeat, 5)
         rendered = ", ".join(repr(a) for a in query_args)
         rows.append((f"`{name}({rendered})`", rust, slow))
 
@@ -197,9 +197,11 @@ def main() -> None:
         return f"{seconds * 1e3:.1f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.2f} µs"
 
     lines = [
-        f"Catalog benchmark: streamrec {sr.__version__} vs pandas {pd.__version__}, "
-        f"Python {platform.python_version()}, median of {args.repeat} runs, same process, "
-        "bundled data (22,998 titles). Answers of both sides checked equal first.",
+        (
+            f"Catalog benchmark: streamrec {sr.__version__} vs pandas {pd.__version__}, "
+            f"Python {platform.python_version()}, median of {args.repeat} runs, same process, "
+            "bundled data (22,998 titles). Answers of both sides checked equal first."
+        ),
         "",
         "| operation | streamrec | pandas | speed-up |",
         "|---|---:|---:|---:|",

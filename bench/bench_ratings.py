@@ -170,8 +170,16 @@ def main() -> None:
             f"{ours['seconds']:.2f} s (read {ours['read_seconds']:.2f} s)",
             "",
         ),
-        ("ingest + per-title scores, polars (scan_csv + group_by)", f"{polars_run['seconds']:.2f} s", ""),
-        ("ingest + per-title scores, pandas (read_csv + concat + groupby)", f"{pandas_run['seconds']:.2f} s", ""),
+        (
+            "ingest + per-title scores, polars (scan_csv + group_by)",
+            f"{polars_run['seconds']:.2f} s",
+            "",
+        ),
+        (
+            "ingest + per-title scores, pandas (read_csv + concat + groupby)",
+            f"{pandas_run['seconds']:.2f} s",
+            "",
+        ),
         (
             "speed-up vs pandas",
             f"{pandas_run['seconds'] / ours['seconds']:.1f}x",
@@ -191,8 +199,10 @@ def main() -> None:
         ),
         (
             "process peak RSS: streamrec / polars / pandas",
-            f"{ours['peak_rss'] / mib:.0f} / {polars_run['peak_rss'] / mib:.0f} / "
-            f"{pandas_run['peak_rss'] / mib:.0f} MiB",
+            (
+                f"{ours['peak_rss'] / mib:.0f} / {polars_run['peak_rss'] / mib:.0f} / "
+                f"{pandas_run['peak_rss'] / mib:.0f} MiB"
+            ),
             "",
         ),
     ]

@@ -24,7 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MOVIELENS = REPO.parent / "shared" / "data" / "movielens" / "ml-100k"
-CACHE = Path(os.environ.get("STREAMREC_BENCH_CACHE", Path.home() / ".cache" / "streamrec" / "bench"))
+CACHE = Path(
+    os.environ.get("STREAMREC_BENCH_CACHE", Path.home() / ".cache" / "streamrec" / "bench")
+)
 
 
 def peak_mb() -> float:
@@ -53,16 +55,22 @@ def worker_surprise(dataset: str, epochs: int) -> dict:
     train, test, scale = load_split(dataset)
     import pandas as pd
 
-    train_pd = pd.DataFrame({name: train[name].to_numpy() for name in ("user_id", "title_id", "rating")})
+    train_pd = pd.DataFrame(
+        {name: train[name].to_numpy() for name in ("user_id", "title_id", "rating")}
+    )
     start = time.perf_counter()
-    data = Dataset.load_from_df(train_pd[["user_id", "title_id", "rating"]], Reader(rating_scale=scale))
+    data = Dataset.load_from_df(
+        train_pd[["user_id", "title_id", "rating"]], Reader(rating_scale=scale)
+    )
     trainset = data.build_full_trainset()
     load_s = time.perf_counter() - start
     algo = SVD(n_epochs=epochs, random_state=0)
     start = time.perf_counter()
     algo.fit(trainset)
     fit_s = time.perf_counter() - start
-    rows = list(zip(test["user_id"].to_list(), test["title_id"].to_list(), test["rating"].to_list()))
+    rows = list(
+        zip(test["user_id"].to_list(), test["title_id"].to_list(), test["rating"].to_list())
+    )
     start = time.perf_counter()
     predictions = algo.test(rows)
     predict_s = time.perf_counter() - start
@@ -79,7 +87,6 @@ def worker_surprise(dataset: str, epochs: int) -> dict:
 
 def worker_streamrec(dataset: str, epochs: int) -> dict:
     import numpy as np
-
     import streamrec as sr
 
     train, test, scale = load_split(dataset)
@@ -115,7 +122,8 @@ def worker_streamrec(dataset: str, epochs: int) -> dict:
         model.predict_indexes(user_rows, title_rows)
         result["predict_1m_indexes_ms"] = 1000 * (time.perf_counter() - start)
         user_ids = model.user_ids[user_rows]
-        title_ids = [model.title_ids[i] for i in title_rows]
+        all_titles = model.title_ids
+        title_ids = [all_titles[i] for i in title_rows]
         start = time.perf_counter()
         model.predict_batch(user_ids, title_ids)
         result["predict_1m_ids_ms"] = 1000 * (time.perf_counter() - start)
@@ -127,7 +135,9 @@ def worker_scale(n_ratings: int, epochs: int) -> dict:
 
     directory = CACHE / f"synth-{n_ratings}"
     if not (directory / "1.csv").exists():
-        sr.synth(directory, n_ratings=n_ratings, n_users=max(1000, n_ratings * 115_077 // 11_024_289))
+        sr.synth(
+            directory, n_ratings=n_ratings, n_users=max(1000, n_ratings * 115_077 // 11_024_289)
+        )
     ratings = sr.read_ratings(directory)
     start = time.perf_counter()
     sr.SVD(n_epochs=epochs, random_state=0).fit(ratings)
@@ -176,17 +186,25 @@ def main() -> None:
     import surprise
 
     henry = prepare_henry(args.henry_ratings)
-    cases = [("ml-100k u1", "ml100k", 20), (f"Henry-shaped {args.henry_ratings:,} (80/20)", henry, args.henry_epochs)]
+    cases = [
+        ("ml-100k u1", "ml100k", 20),
+        (f"Henry-shaped {args.henry_ratings:,} (80/20)", henry, args.henry_epochs),
+    ]
     lines = [
         f"# SVD benchmark: Surprise {surprise.__version__} vs streamrec",
         "",
-        f"{os.cpu_count()} cores; identical hyperparameters (Surprise defaults, random_state=0), "
-        "each side in its own process (peak memory = its ru_maxrss, data loading included). "
-        f"On the Henry-shaped split both run {args.henry_epochs} epochs: Surprise needs minutes per "
-        "epoch there. Surprise's fit excludes building its trainset (shown separately).",
+        (
+            f"{os.cpu_count()} cores; identical hyperparameters (Surprise defaults, random_state=0), "
+            "each side in its own process (peak memory = its ru_maxrss, data loading included). "
+            f"On the Henry-shaped split both run {args.henry_epochs} epochs: Surprise needs minutes "
+            "per epoch there. Surprise's fit excludes building its trainset (shown separately)."
+        ),
         "",
-        "| data | epochs | Surprise fit s | streamrec fit s | speed-up | Surprise predict s | streamrec predict s "
-        "| Surprise RMSE | streamrec RMSE | Surprise peak MB | streamrec peak MB | memory ratio |",
+        (
+            "| data | epochs | Surprise fit s | streamrec fit s | speed-up | Surprise predict s "
+            "| streamrec predict s | Surprise RMSE | streamrec RMSE | Surprise peak MB "
+            "| streamrec peak MB | memory ratio |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     extras = {}
@@ -214,7 +232,9 @@ def main() -> None:
     ]
     for n in [int(float(x)) for x in args.scale.split(",") if x]:
         result = run("--worker", "scale", "--dataset", str(n), "--epochs", "20")
-        lines.append(f"| | {result['n_ratings']:,} | {result['fit_s']:.1f} | {result['peak_mb']:.0f} |")
+        lines.append(
+            f"| | {result['n_ratings']:,} | {result['fit_s']:.1f} | {result['peak_mb']:.0f} |"
+        )
         print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     print(text)

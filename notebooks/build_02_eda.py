@@ -32,7 +32,8 @@ does).""",
     ),
     (
         "code",
-        """import os
+        """%matplotlib inline
+import os
 import time
 from pathlib import Path
 
@@ -49,7 +50,10 @@ N_RATINGS, N_USERS = (11_024_289, 115_077) if SIZE == "full" else (30_000, 2_000
 DATA = Path.home() / ".cache" / "streamrec" / "notebook_ratings" / str(N_RATINGS)
 print(f"size={SIZE}: {N_RATINGS:,} ratings by {N_USERS:,} users")""",
     ),
-    ("markdown", "## The catalog\n\nThe four platforms after the ETL (notebook 01), profiled column by column."),
+    (
+        "markdown",
+        "## The catalog\n\nThe four platforms after the ETL (notebook 01), profiled column by column.",
+    ),
     (
         "code",
         """catalog = sr.read_catalog()
@@ -164,9 +168,11 @@ by_genre.sort("mean_rating", descending=True).head(10)""",
     ),
     (
         "markdown",
-        "### Per-title scores from the ratings against `title_scores.csv`\n\n"
-        "The generator matches every title's mean to the original score (within 0.02 from "
-        "13 ratings per title on).",
+        (
+            "### Per-title scores from the ratings against `title_scores.csv`\n\n"
+            "The generator matches every title's mean to the original score (within 0.02 once "
+            "there are 13 ratings per title)."
+        ),
     ),
     (
         "code",
@@ -201,9 +207,12 @@ def main() -> None:
     notebook = build()
     if not args.no_execute:
         os.environ["STREAMREC_NOTEBOOK_SIZE"] = args.size
-        NotebookClient(notebook, timeout=1200, kernel_name="python3").execute(
-            resources={"metadata": {"path": str(HERE)}}
-        )
+        NotebookClient(
+            notebook,
+            timeout=1200,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(HERE)}},
+        ).execute()
     nbformat.write(notebook, NOTEBOOK)
     print(f"wrote {NOTEBOOK}")
 

@@ -5,27 +5,24 @@ set -euo pipefail
 
 STREAMREC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STREAMREC_CACHE="${STREAMREC_CACHE:-$HOME/.cache/streamrec}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$STREAMREC_CACHE/target}"
+export CARGO_TARGET_DIR="${STREAMREC_TARGET_DIR:-$STREAMREC_CACHE/build}"
 mkdir -p "$STREAMREC_CACHE"
-# The environment is keyed by the requirements' hash: it holds exactly what requirements-dev.txt
-# lists, never what somebody installed by hand into another one.
-requirements_hash="$(sha256sum "$STREAMREC_ROOT/requirements-dev.txt" | cut -c1-12)"
-STREAMREC_VENV="${STREAMREC_VENV:-$STREAMREC_CACHE/venv-$requirements_hash}"
-
-if [ ! -x "$STREAMREC_VENV/bin/python" ]; then
-    echo "== creating virtual environment $STREAMREC_VENV"
+# The environment holds exactly what requirements-dev.txt lists, never what somebody installed by
+# hand: when the requirements change it is made anew. Its path stays the same so that pyo3's build
+# configuration (which records the interpreter's path) and with it the Rust build cache stay valid.
+STREAMREC_VENV="${STREAMREC_VENV:-$STREAMREC_CACHE/env}"
+requirements_hash="$(sha256sum "$STREAMREC_ROOT/requirements-dev.txt" | cut -c1-16)"
+requirements_stamp="$STREAMREC_VENV/.requirements-$requirements_hash"
+if [ ! -f "$requirements_stamp" ]; then
+    echo "== creating virtual environment $STREAMREC_VENV from requirements-dev.txt"
+    rm -rf "$STREAMREC_VENV"
     python3 -m venv "$STREAMREC_VENV"
+    "$STREAMREC_VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$STREAMREC_VENV/bin/python" -m pip install --quiet -r "$STREAMREC_ROOT/requirements-dev.txt"
+    touch "$requirements_stamp"
 fi
 # shellcheck disable=SC1091
 . "$STREAMREC_VENV/bin/activate"
-
-requirements_stamp="$STREAMREC_VENV/.requirements-installed"
-if [ ! -f "$requirements_stamp" ]; then
-    echo "== installing Python packages (requirements-dev.txt)"
-    python -m pip install --quiet --upgrade pip
-    python -m pip install --quiet -r "$STREAMREC_ROOT/requirements-dev.txt"
-    touch "$requirements_stamp"
-fi
 
 if [ "${STREAMREC_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
     echo "== installing Debian's chromium for the browser test"

@@ -64,7 +64,6 @@ fn subset(table: &RatingsTable, rows: &[usize]) -> RatingsTable {
         user_index: table.user_index.clone(),
         title_index: table.title_index.clone(),
         scale: table.scale,
-        ..Default::default()
     }
 }
 

@@ -339,8 +339,9 @@ pub fn cast_members(cast: &str) -> impl Iterator<Item = &str> {
 /// The most frequent actor per (platform, release year). Actors are numbered in order of
 /// first appearance so that ties go to the one seen first in catalog order.
 fn top_actors(titles: &[Title]) -> HashMap<(Platform, i32), ActorCount> {
-    // (platform, year) -> actor -> (first appearance, count)
-    let mut counts: HashMap<(Platform, i32), HashMap<&str, (usize, u32)>> = HashMap::default();
+    // actor -> (order of first appearance, appearances), per (platform, release year)
+    type ActorCounts<'a> = HashMap<&'a str, (usize, u32)>;
+    let mut counts: HashMap<(Platform, i32), ActorCounts<'_>> = HashMap::default();
     for title in titles {
         let Some(cast) = &title.cast else { continue };
         let group = counts

@@ -521,21 +521,48 @@ pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsT
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
+    let formats: Vec<RatingsFormat> = paths
+        .iter()
+        .map(|path| match format {
+            RatingsFormat::Auto => detect_format(path),
+            other => Ok(other),
+        })
+        .collect::<Result<_>>()?;
     let mut table = RatingsTable::default();
     let mut interner = Interner::default();
+    let mut pool = Vec::new();
     let mut scale: Option<(f32, f32)> = None;
-    for path in paths {
-        let file_format = match format {
-            RatingsFormat::Auto => detect_format(path)?,
-            other => other,
-        };
-        let file_scale = if file_format == RatingsFormat::Parquet {
+    // The next CSV file is read while the current one is parsed; the two buffers alternate.
+    let mut prefetched: Option<Vec<u8>> = None;
+    let mut spare: Vec<u8> = Vec::new();
+    for (index, path) in paths.iter().enumerate() {
+        let file_scale = if formats[index] == RatingsFormat::Parquet {
             read_parquet_into(path, &mut table, &mut interner)?
         } else {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let bytes = match prefetched.take() {
+                Some(bytes) => bytes,
+                None => read_into(path, std::mem::take(&mut spare))?,
+            };
+            let next = paths
+                .get(index + 1)
+                .filter(|_| formats[index + 1] != RatingsFormat::Parquet);
+            let next_buffer = std::mem::take(&mut spare);
             let rows_before = table.len();
-            let file_scale =
-                read_csv_bytes_into(path, &bytes, file_format, &mut table, &mut interner)?;
+            let (parsed, read_next) = rayon::join(
+                || {
+                    read_csv_bytes_into(
+                        path,
+                        &bytes,
+                        formats[index],
+                        &mut table,
+                        &mut interner,
+                        &mut pool,
+                    )
+                },
+                || next.map(|next| read_into(next, next_buffer)),
+            );
+            let file_scale = parsed?;
+            prefetched = read_next.transpose()?;
             if rows_before == 0 && !bytes.is_empty() {
                 // Reserve once from the first file's bytes per row, so that growing the
                 // columns never doubles the ingest's peak memory.
@@ -544,6 +571,7 @@ pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsT
                 let additional = expected.saturating_sub(table.len());
                 reserve_rows(&mut table, additional);
             }
+            spare = bytes;
             file_scale
         };
         scale = Some(match scale {
@@ -551,6 +579,7 @@ pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsT
             Some((low, high)) => (low.min(file_scale.0), high.max(file_scale.1)),
         });
     }
+    drop((pool, prefetched, spare));
     interner.finish(&mut table);
     table.scale = scale.unwrap_or((0.5, 5.0));
     table.users.shrink_to_fit();
@@ -725,26 +754,43 @@ fn read_csv_bytes_into(
     format: RatingsFormat,
     table: &mut RatingsTable,
     interner: &mut Interner,
+    pool: &mut Vec<ChunkColumns>,
 ) -> Result<(f32, f32)> {
     let (layout, data_start, header_lines) = csv_layout(path, bytes, format)?;
     let data = &bytes[data_start..];
     let chunk_starts = chunk_starts(data, rayon::current_num_threads() * 4, 1 << 20);
-    let results: Vec<std::result::Result<ChunkColumns, ChunkError>> = chunk_starts
-        .par_windows(2)
-        .map(|w| parse_chunk(&data[w[0]..w[1]], &layout))
+    let n_chunks = chunk_starts.len() - 1;
+    if pool.len() < n_chunks {
+        pool.resize_with(n_chunks, ChunkColumns::default);
+    }
+    let results: Vec<std::result::Result<(), ChunkError>> = pool[..n_chunks]
+        .par_iter_mut()
+        .zip(chunk_starts.par_windows(2))
+        .map(|(columns, w)| parse_chunk(&data[w[0]..w[1]], &layout, columns))
         .collect();
     for (chunk_index, result) in results.into_iter().enumerate() {
-        match result {
-            Ok(columns) => append_chunk(table, interner, columns),
-            Err(error) => {
-                let start = chunk_starts[chunk_index];
-                let lines_before = data[..start].iter().filter(|&&b| b == b'\n').count() as u64;
-                let line = header_lines + lines_before + error.line_in_chunk + 1;
-                return Err(Error::record(path, line, error.message));
-            }
+        if let Err(error) = result {
+            let start = chunk_starts[chunk_index];
+            let lines_before = data[..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            let line = header_lines + lines_before + error.line_in_chunk + 1;
+            return Err(Error::record(path, line, error.message));
         }
+        append_chunk(table, interner, &pool[chunk_index]);
     }
     Ok(layout.rule.scale())
+}
+
+/// Reads a whole file into `buffer` (cleared first), reusing its capacity.
+fn read_into(path: &Path, mut buffer: Vec<u8>) -> Result<Vec<u8>> {
+    use std::io::Read;
+    buffer.clear();
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    if let Ok(metadata) = file.metadata() {
+        buffer.reserve(metadata.len() as usize);
+    }
+    file.read_to_end(&mut buffer)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(buffer)
 }
 
 /// Byte offsets that cut `data` into about `n_chunks` pieces (each at least `min_size` bytes),
@@ -955,15 +1001,22 @@ fn parse_plain_line(
     Some(row)
 }
 
-fn parse_chunk(chunk: &[u8], layout: &Layout) -> std::result::Result<ChunkColumns, ChunkError> {
+/// Parses one chunk into `columns` (cleared first; its buffers are reused across files).
+fn parse_chunk(
+    chunk: &[u8],
+    layout: &Layout,
+    columns: &mut ChunkColumns,
+) -> std::result::Result<(), ChunkError> {
     let estimated_rows = chunk.len() / 24 + 1;
-    let mut columns = ChunkColumns {
-        user_ids: Vec::with_capacity(estimated_rows),
-        titles: Vec::with_capacity(estimated_rows),
-        ratings: Vec::with_capacity(estimated_rows),
-        timestamps: Vec::with_capacity(estimated_rows),
-        title_ids: Vec::new(),
-    };
+    columns.user_ids.clear();
+    columns.titles.clear();
+    columns.ratings.clear();
+    columns.timestamps.clear();
+    columns.title_ids.clear();
+    columns.user_ids.reserve(estimated_rows);
+    columns.titles.reserve(estimated_rows);
+    columns.ratings.reserve(estimated_rows);
+    columns.timestamps.reserve(estimated_rows);
     let mut local_titles = LocalTitles::default();
     // Byte offsets of the delimiters of the current line.
     let mut delimiters = [0usize; MAX_FIELDS];
@@ -1062,7 +1115,7 @@ fn parse_chunk(chunk: &[u8], layout: &Layout) -> std::result::Result<ChunkColumn
         columns.timestamps.push(timestamp);
         line_number += 1;
     }
-    Ok(columns)
+    Ok(())
 }
 
 /// Largest user id given a slot in the direct-address table (64 MiB at most); larger or
@@ -1124,7 +1177,7 @@ impl Interner {
     }
 }
 
-fn append_chunk(table: &mut RatingsTable, interner: &mut Interner, chunk: ChunkColumns) {
+fn append_chunk(table: &mut RatingsTable, interner: &mut Interner, chunk: &ChunkColumns) {
     let title_remap: Vec<u32> = chunk
         .title_ids
         .iter()
@@ -1319,7 +1372,7 @@ fn read_parquet_into(
         chunk.ratings.push(rating);
         chunk.timestamps.push(timestamp);
     }
-    append_chunk(table, interner, chunk);
+    append_chunk(table, interner, &chunk);
     Ok(rule.scale())
 }
 
@@ -1381,7 +1434,10 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply mixes bits upwards only; hash tables index with the low bits, so
+        // bring the well-mixed high bits down (as rustc-hash 2 does). Without this, ids that
+        // differ only in later bytes ("as1", "as2", ...) share their low bits and collide.
+        self.hash.rotate_left(26)
     }
 }
 
@@ -1423,6 +1479,19 @@ mod tests {
         assert_eq!(table.timestamps, vec![1425941529, 1425942435, 1425941523]);
         assert_eq!(table.scale, (0.5, 5.0));
         assert_eq!(table.title_index["ns2186"], 1);
+    }
+
+    #[test]
+    fn quoted_padded_and_blank_lines_take_the_general_path() {
+        let path = write_temp(
+            "irregular.csv",
+            "userId,rating,timestamp,movieId\n\"4\", 3.5 ,12,\"as7\"\n\n-2,4,13, ns8 \n",
+        );
+        let table = read_ratings(&[path], RatingsFormat::Henry).unwrap();
+        assert_eq!(table.user_ids, vec![4, -2]);
+        assert_eq!(table.title_ids, vec!["as7", "ns8"]);
+        assert_eq!(table.ratings, vec![3.5, 4.0]);
+        assert_eq!(table.user_index[&-2], 1);
     }
 
     #[test]

@@ -421,7 +421,6 @@ def test_cli_rejects_bad_arguments(capsys):
 def test_fast_path_answers_like_fastapi(client, loaded):
     """The catalog queries' fast path gives exactly what the FastAPI routes give."""
     from fastapi.testclient import TestClient
-
     from streamrec.api import create_app
 
     catalog, model, _ = loaded

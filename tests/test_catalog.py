@@ -8,17 +8,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import streamrec as sr
 from test_catalog_reference import (
+    DURATION,
     FILES,
     HEADER,
     SHARED_PLATFORMS,
-    DURATION,
     bundled_scores,
     raw_rows,
     reference_rows,
 )
-
-import streamrec as sr
 
 COLUMNS = {
     "id": pl.String,
@@ -109,7 +108,9 @@ def test_date_added_and_release_year(frame):
     assert amazon["date_added"].null_count() == 9513
     spaced = [r["show_id"] for r in raw_rows("netflix") if r["date_added"].startswith(" ")]
     assert spaced
-    assert frame.filter(pl.col("id").is_in(["n" + s for s in spaced]))["date_added"].null_count() == 0
+    assert (
+        frame.filter(pl.col("id").is_in(["n" + s for s in spaced]))["date_added"].null_count() == 0
+    )
     assert frame["release_year"].to_list() == column("release_year")
 
 
@@ -234,7 +235,9 @@ def test_malformed_record_names_its_line(tmp_path):
     line_index = next(i for i, line in enumerate(lines) if line.startswith("s3000,"))
     lines[line_index] = lines[line_index].replace(",", ";", 3)
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(ValueError, match=rf"netflix_titles\.csv: line {line_index + 1}: .*expected 12"):
+    with pytest.raises(
+        ValueError, match=rf"netflix_titles\.csv: line {line_index + 1}: .*expected 12"
+    ):
         sr.read_catalog(tmp_path)
 
 
@@ -243,8 +246,8 @@ def test_malformed_record_names_its_line(tmp_path):
     [
         ("release_year", "20x0", "expected an integer year"),
         ("date_added", "Sometime 2020", "expected a date like"),
-        ("duration", "90 minutes", "expected \"<n> min\""),
-        ("type", "Film", "expected \"Movie\" or \"TV Show\""),
+        ("duration", "90 minutes", 'expected "<n> min"'),
+        ("type", "Film", 'expected "Movie" or "TV Show"'),
     ],
 )
 def test_bad_values_name_line_field_and_expectation(tmp_path, field, bad, expected):
@@ -257,7 +260,13 @@ def test_bad_values_name_line_field_and_expectation(tmp_path, field, bad, expect
         "duration": "90 min",
     }
     values[field] = bad
-    path.write_text(",".join(HEADER) + "\n" + "s0,Movie,ok,,,,,2019,G,1 min,,\n" + ",".join(values[n] for n in HEADER) + "\n")
+    path.write_text(
+        ",".join(HEADER)
+        + "\n"
+        + "s0,Movie,ok,,,,,2019,G,1 min,,\n"
+        + ",".join(values[n] for n in HEADER)
+        + "\n"
+    )
     with pytest.raises(ValueError, match=rf"disney\.csv: line 3: {field} .*{expected}"):
         sr.read_catalog({"disney": path})
 
@@ -275,3 +284,31 @@ def test_bad_scores_file(tmp_path):
     path.write_text("id,mean\nas1,3.5\n")
     with pytest.raises(ValueError, match=r"line 1: .*movieId,score"):
         sr.Catalog(scores=path)
+
+
+def test_with_ratings_scores_by_mean_rating_and_counts_unknown(frame):
+    import random
+    from collections import defaultdict
+
+    rng = random.Random(7)
+    ids = frame["id"].to_list()
+    rated = rng.sample(ids, 500)
+    users, titles, values = [], [], []
+    for n in range(5000):
+        users.append(n % 97)
+        titles.append(rng.choice(rated) if n % 50 else "zz-unknown")
+        values.append(rng.randint(1, 10) / 2)
+    sums, counts = defaultdict(float), defaultdict(int)
+    for title, value in zip(titles, values):
+        sums[title] += value
+        counts[title] += 1
+    catalog = sr.Catalog().with_ratings(sr.Ratings.from_arrays(users, titles, values))
+    assert catalog.unknown_rating_count == counts["zz-unknown"] == 100
+    rated_frame = catalog.to_polars()
+    assert rated_frame.columns[-1] == "rating_count"
+    expected_scores = [sums[i] / counts[i] if counts.get(i) else None for i in ids]
+    assert rated_frame["score"].to_list() == pytest.approx(expected_scores, nan_ok=False)
+    assert rated_frame["rating_count"].to_list() == [counts.get(i, 0) for i in ids]
+    one = rated[0]
+    assert catalog.title(one)["rating_count"] == counts[one]
+    assert sr.Catalog().unknown_rating_count is None

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
 import streamrec as sr
 from streamrec import eda
 
@@ -110,7 +109,9 @@ def test_stats_by_catalog_attribute(generated: tuple[sr.Ratings, list], by: str)
     titles: dict[object, set[str]] = defaultdict(set)
     for _, rating, _, movie in rows:
         info = catalog.get(movie)
-        keys = [None] if info is None else (info["genres"] or [None]) if by == "genre" else [info[by]]
+        keys = (
+            [None] if info is None else (info["genres"] or [None]) if by == "genre" else [info[by]]
+        )
         for key in keys:
             groups[key].append(rating)
             titles[key].add(movie)
@@ -133,7 +134,10 @@ def test_stats_by_keeps_ratings_of_unknown_titles() -> None:
     ratings = sr.Ratings.from_arrays([1, 2, 3], ["as1", "zz1", "zz2"], [4.0, 2.0, 3.0])
     catalog = pl.DataFrame({"id": ["as1"], "platform": ["amazon"]})
     frame = eda.rating_stats_by(ratings, "platform", catalog=catalog)
-    assert frame.rows() == [("amazon", 1, 1, 4.0, None), (None, 2, 2, 2.5, pytest.approx(0.7071067811865476))]
+    assert frame.rows() == [
+        ("amazon", 1, 1, 4.0, None),
+        (None, 2, 2, 2.5, pytest.approx(0.7071067811865476)),
+    ]
 
 
 def test_profile_of_a_frame_matches_numpy() -> None:
@@ -167,9 +171,15 @@ def test_profile_of_a_frame_matches_numpy() -> None:
     counts = Counter(frame["s"].to_list())
     assert s["distinct"] == 3 and s["mean"] is None
     assert (s["min"], s["max"]) == (min(counts), max(counts))
-    assert s["top_values"].split(", ")[0] == f"{counts.most_common(1)[0][0]} ({counts.most_common(1)[0][1]})"
+    assert (
+        s["top_values"].split(", ")[0]
+        == f"{counts.most_common(1)[0][0]} ({counts.most_common(1)[0][1]})"
+    )
     d = summary.row(3, named=True)
-    assert (d["min"], d["max"]) == ("2020-01-01", str(dt.date(2020, 1, 1) + dt.timedelta(days=10_000)))
+    assert (d["min"], d["max"]) == (
+        "2020-01-01",
+        str(dt.date(2020, 1, 1) + dt.timedelta(days=10_000)),
+    )
 
 
 def test_profile_of_ratings_equals_profile_of_its_frame(generated: tuple[sr.Ratings, list]) -> None:
@@ -210,9 +220,14 @@ def test_notebook_runs_top_to_bottom_on_a_small_set(monkeypatch: pytest.MonkeyPa
     notebooks = Path(__file__).resolve().parents[1] / "notebooks"
     notebook = nbformat.read(notebooks / "02_eda.ipynb", as_version=4)
     monkeypatch.setenv("STREAMREC_NOTEBOOK_SIZE", "small")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3")
-    client.execute(resources={"metadata": {"path": str(notebooks)}})
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebooks)}},
+    )
+    client.execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import streamrec as sr
 from streamrec import evaluation as ev
 
@@ -33,9 +32,9 @@ def test_movielens_split_reader_matches_the_files(movielens_dir: Path) -> None:
 
 
 def test_train_test_split_is_a_seeded_partition(movielens_dir: Path) -> None:
-    train, test = ev.read_movielens_split(movielens_dir, "u1")
+    train, _ = ev.read_movielens_split(movielens_dir, "u1")
     a_train, a_test = ev.train_test_split(train, test_size=0.25, seed=3)
-    b_train, b_test = ev.train_test_split(train, test_size=0.25, seed=3)
+    _, b_test = ev.train_test_split(train, test_size=0.25, seed=3)
     assert len(a_test) == round(0.25 * len(train)) and len(a_train) + len(a_test) == len(train)
     assert a_test.equals(b_test)
     together = sorted(zip(*[a_train[c].to_list() + a_test[c].to_list() for c in train.columns]))
@@ -110,7 +109,9 @@ def test_cross_validation_folds_and_grid_search(movielens_dir: Path) -> None:
     with pytest.raises(ValueError, match="n_folds"):
         ev.cross_validate(train, None, n_folds=1)
     splits = [ev.train_test_split(train, 0.2, seed) for seed in (1, 2)]
-    table = ev.grid_search({"reg_all": [0.02, 0.1], "n_epochs": [5]}, splits, base={"random_state": 0})
+    table = ev.grid_search(
+        {"reg_all": [0.02, 0.1], "n_epochs": [5]}, splits, base={"random_state": 0}
+    )
     assert table.columns[:2] == ["reg_all", "n_epochs"]
     assert table.height == 2
     assert table["mean_rmse"].to_list() == sorted(table["mean_rmse"].to_list())

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import streamrec as sr
 from streamrec import evaluation as ev
 

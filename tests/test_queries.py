@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from test_catalog_reference import reference_rows
-
 import streamrec as sr
+from test_catalog_reference import reference_rows
 
 PLATFORMS = ("amazon", "disney", "hulu", "netflix")
 
@@ -123,7 +122,9 @@ def test_get_score_count_is_strict_and_counts_movies_only(catalog):
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_get_count_platform(catalog, platform):
-    expected = sum(1 for r in reference_rows() if r["platform"] == platform and r["type"] == "movie")
+    expected = sum(
+        1 for r in reference_rows() if r["platform"] == platform and r["type"] == "movie"
+    )
     assert catalog.get_count_platform(platform) == expected
     assert catalog.get_count_platform(platform.upper()) == expected
 

@@ -3,7 +3,6 @@ plain-Python parsing; every user-caused error path."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
 import streamrec as sr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,8 +83,7 @@ def test_explicit_format_equals_auto(movielens: sr.Ratings) -> None:
 def write_henry(path: Path, rows: list[tuple[int, str, str, str]]) -> Path:
     with open(path, "w") as handle:
         handle.write("userId,rating,timestamp,movieId\n")
-        for user, rating, timestamp, movie in rows:
-            handle.write(f"{user},{rating},{timestamp},{movie}\n")
+        handle.writelines(f"{user},{rating},{timestamp},{movie}\n" for user, rating, timestamp, movie in rows)
     return path
 
 
@@ -114,7 +111,9 @@ def test_henry_directory_glob_and_list(henry_dir: Path) -> None:
 
 def test_movielens_csv_and_parquet(tmp_path: Path) -> None:
     ml_csv = tmp_path / "ratings.csv"
-    ml_csv.write_text("userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n")
+    ml_csv.write_text(
+        "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n"
+    )
     table = sr.read_ratings(ml_csv)
     assert table.to_polars()["title_id"].to_list() == ["31", "1029"]
     assert table.ratings.tolist() == [2.5, 3.0]
@@ -123,7 +122,10 @@ def test_movielens_csv_and_parquet(tmp_path: Path) -> None:
     frame.select("user_id", "title_id", "rating", "timestamp").write_parquet(parquet)
     again = sr.read_ratings(parquet)
     assert again.to_polars().equals(frame)
-    assert sr.read_ratings(parquet, format="parquet").timestamps.tolist() == [1260759144, 1260759179]
+    assert sr.read_ratings(parquet, format="parquet").timestamps.tolist() == [
+        1260759144,
+        1260759179,
+    ]
 
 
 def test_from_arrays_and_unknown_titles() -> None:
@@ -141,8 +143,8 @@ def test_from_arrays_and_unknown_titles() -> None:
         ("1,6.0,10,as1", "outside the scale 0.5-5.0"),
         ("1,3.3,10,as1", "not a half star"),
         ("1,abc,10,as1", "not a number"),
-        ("u1,3.0,10,as1", "userId \"u1\" is not an integer"),
-        ("1,3.0,yesterday,as1", "timestamp \"yesterday\" is not an integer"),
+        ("u1,3.0,10,as1", 'userId "u1" is not an integer'),
+        ("1,3.0,yesterday,as1", 'timestamp "yesterday" is not an integer'),
         ("1,3.0,10,", "movieId is empty"),
     ],
 )

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
 import streamrec as sr
 from streamrec import evaluation as ev
 
@@ -20,7 +19,9 @@ def taste_ratings(seed: int = 0) -> tuple[np.ndarray, list[str], np.ndarray]:
     for user in range(300):
         for title in rng.choice(120, size=30, replace=False):
             likes = (user % 2) == (title % 2)
-            ratings.append(float(rng.choice([4.0, 4.5, 5.0]) if likes else rng.choice([1.0, 1.5, 2.0])))
+            ratings.append(
+                float(rng.choice([4.0, 4.5, 5.0]) if likes else rng.choice([1.0, 1.5, 2.0]))
+            )
             users.append(user)
             titles.append(f"t{title}")
     return np.array(users, dtype=np.int64), titles, np.array(ratings, dtype=np.float32)
@@ -68,7 +69,9 @@ def test_fit_inputs_give_the_same_model(data) -> None:
     params = {"n_factors": 4, "n_epochs": 5, "random_state": 1}
     from_tuple = sr.SVD(**params).fit(data)
     from_frame = sr.SVD(**params).fit(frame)
-    from_ratings = sr.SVD(**params).fit(sr.Ratings.from_arrays(users, titles, ratings, scale=(1.0, 5.0)))
+    from_ratings = sr.SVD(**params).fit(
+        sr.Ratings.from_arrays(users, titles, ratings, scale=(1.0, 5.0))
+    )
     np.testing.assert_array_equal(from_tuple.item_factors, from_frame.item_factors)
     np.testing.assert_array_equal(from_tuple.item_factors, from_ratings.item_factors)
     assert from_tuple.global_mean == pytest.approx(float(np.mean(ratings)), abs=1e-5)

@@ -8,7 +8,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 import streamrec as sr
 
 DATA = sr.bundled_data_dir()

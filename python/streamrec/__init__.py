@@ -21,14 +21,16 @@ def bundled_data_dir() -> Path:
 
 
 # --- catalog ---
-from ._core import Catalog, read_catalog  # noqa: E402
+from ._core import Catalog as Catalog  # noqa: I001 (sections stay apart)
+from ._core import read_catalog as read_catalog
+
 # --- end catalog ---
 
 # --- ratings ---
-import os as _os  # noqa: E402
-from collections.abc import Iterable as _Iterable  # noqa: E402
+import os as _os
+from collections.abc import Iterable as _Iterable
 
-from ._core import Ratings  # noqa: E402
+from ._core import Ratings
 
 _PathLike = str | _os.PathLike
 

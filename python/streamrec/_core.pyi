@@ -5,6 +5,127 @@ from __future__ import annotations
 __version__: str
 
 # --- catalog ---
+import os as _os
+from collections.abc import Mapping as _Mapping
+from typing import Any as _Any
+from typing import TypedDict as _TypedDict
+
+import polars as _pl
+
+_Source = str | _os.PathLike[str] | _Mapping[str, str | _os.PathLike[str]] | None
+_Scores = str | _os.PathLike[str] | None
+
+class MaxDuration(_TypedDict):
+    title: str
+    id: str
+    platform: str
+    release_year: int
+    duration_int: int
+    duration_type: str
+
+class ActorCount(_TypedDict):
+    actor: str
+    count: int
+
+def read_catalog(source: _Source = None, scores: _Scores = "bundled") -> _pl.DataFrame:
+    """Run the catalog ETL and return the clean table as a polars DataFrame.
+
+    ``source``: None (the bundled folder), a folder holding the four platform CSVs, or a dict
+    ``{platform: path}`` (any subset, platform names in any case). ``scores``: ``"bundled"``
+    (the bundled ``title_scores.csv``), the path of a ``movieId,score`` CSV, or None (null
+    scores). Columns: id, platform, show_id, type, title, director, cast, country,
+    date_added (Date), release_year (Int32), rating, duration_int (Int32), duration_type,
+    listed_in, description, score (Float64); 22,998 rows for the bundled data, in catalog
+    order (amazon, disney, hulu, netflix). Raises OSError (missing file) or ValueError (wrong
+    header, malformed record: the message names the file and line).
+
+    >>> import streamrec as sr
+    >>> sr.read_catalog().height
+    22998
+    """
+
+class Catalog:
+    """The clean catalog with its query indexes: every query answers in microseconds.
+
+    Built from the same arguments as :func:`read_catalog`. Platform arguments accept any case;
+    other names raise ValueError listing amazon, disney, hulu, netflix. Ties go to the title
+    that comes first in catalog order.
+
+    >>> import streamrec as sr
+    >>> catalog = sr.Catalog()
+    >>> catalog.get_count_platform("netflix")
+    6131
+    """
+
+    unknown_rating_count: int | None
+    """After :meth:`with_ratings`: ratings whose title id is not in the catalog (else None)."""
+
+    def __init__(self, source: _Source = None, scores: _Scores = "bundled") -> None: ...
+    def __len__(self) -> int: ...
+    def len(self) -> int:
+        """Number of titles. ``sr.Catalog().len() == 22998``."""
+    def to_polars(self) -> _pl.DataFrame:
+        """The table as a polars DataFrame (plus ``rating_count`` after :meth:`with_ratings`).
+
+        >>> sr.Catalog().to_polars().columns[:3]
+        ['id', 'platform', 'show_id']
+        """
+    def write_parquet(self, path: str | _os.PathLike[str]) -> None:
+        """Write the table to Parquet. ``catalog.write_parquet("catalog.parquet")``."""
+    def write_csv(self, path: str | _os.PathLike[str]) -> None:
+        """Write the table to CSV (dates as YYYY-mm-dd). ``catalog.write_csv("catalog.csv")``."""
+    def with_ratings(self, ratings: _Any) -> Catalog:
+        """A new catalog whose ``score`` is each title's mean rating in ``ratings`` (an
+        ``sr.Ratings``; null where a title has none) with a ``rating_count`` column; ratings of
+        unknown titles are counted in ``unknown_rating_count``.
+
+        >>> rated = sr.Catalog().with_ratings(sr.read_ratings("ratings/"))
+        """
+    def get_max_duration(
+        self, year: int | None = None, platform: str | None = None, duration_type: str = "min"
+    ) -> MaxDuration | None:
+        """The longest title of ``duration_type`` ("min" or "season"; "seasons" accepted),
+        optionally only of that release year and platform; None when nothing matches.
+
+        >>> sr.Catalog().get_max_duration(2020, "netflix", "min")["duration_int"]
+        """
+    def get_score_count(self, platform: str, scored: float, year: int) -> int:
+        """Movies of ``platform`` released in ``year`` with score strictly above ``scored``.
+
+        >>> sr.Catalog().get_score_count("amazon", 3.5, 2020)
+        """
+    def get_count_platform(self, platform: str) -> int:
+        """Number of movies of ``platform``. ``sr.Catalog().get_count_platform("hulu")``."""
+    def get_actor(self, platform: str, year: int) -> ActorCount | None:
+        """The actor appearing most often among the titles of ``platform`` released in
+        ``year`` (cast split on commas, names trimmed); None when no such title has a cast.
+
+        >>> sr.Catalog().get_actor("netflix", 2020)
+        {'actor': ..., 'count': ...}
+        """
+    def prod_per_country(self, type: str, country: str, year: int) -> int:
+        """Titles of ``type`` ("movie" or "tv show", any case) released in ``year`` that list
+        ``country`` (a whole element of the comma-separated list, any case).
+
+        >>> sr.Catalog().prod_per_country("movie", "India", 2018)
+        """
+    def get_contents(self, rating: str) -> int:
+        """Titles with that rating (any case; empty ratings became "g").
+
+        >>> sr.Catalog().get_contents("TV-MA")
+        """
+    def title(self, id: str) -> dict[str, _Any]:
+        """One title as a dict of the table's columns (``date_added`` a ``datetime.date``);
+        KeyError if unknown. ``sr.Catalog().title("ns1")["title"] == "dick johnson is dead"``.
+        """
+    def search(
+        self, text: str, platform: str | None = None, limit: int = 20
+    ) -> list[dict[str, _Any]]:
+        """Up to ``limit`` titles whose name contains ``text`` (any case), in catalog order.
+
+        >>> [t["id"] for t in sr.Catalog().search("love", platform="disney", limit=3)]
+        """
+
 # --- end catalog ---
 
 # --- ratings ---

@@ -187,9 +187,7 @@ def title_mean_predictions(train: Any, test: Any) -> np.ndarray:
     return _core._title_mean_predictions(train, test)
 
 
-def evaluate(
-    model: _core.SVD, test: Any, k: int = 10, threshold: float = 4.0
-) -> dict[str, float]:
+def evaluate(model: _core.SVD, test: Any, k: int = 10, threshold: float = 4.0) -> dict[str, float]:
     """RMSE, MAE and ranking metrics of a fitted model on test ratings.
 
     Example:

@@ -119,10 +119,13 @@ fn title_dict<'py>(
     Ok(dict)
 }
 
-/// read_catalog(source=None, scores="bundled")
-/// --
-///
 /// Runs the catalog ETL and returns the clean table as a polars DataFrame.
+///
+/// `source`: None (bundled folder), a folder of the four platform CSVs, or a dict
+/// `{platform: path}`. `scores`: "bundled", the path of a `movieId,score` CSV, or None.
+///
+/// >>> sr.read_catalog().height
+/// 22998
 #[pyfunction]
 #[pyo3(signature = (source=None, scores=Some(PathBuf::from(BUNDLED))))]
 fn read_catalog(
@@ -135,7 +138,12 @@ fn read_catalog(
     Ok(PyDataFrame(frame))
 }
 
-/// The clean catalog with instant queries; see `streamrec.Catalog`.
+/// The clean catalog with its query indexes; every query answers in microseconds.
+///
+/// Catalog(source=None, scores="bundled") takes the arguments of `read_catalog`.
+///
+/// >>> catalog = sr.Catalog()
+/// >>> catalog.get_actor("netflix", 2020)
 #[pyclass(module = "streamrec._core", name = "Catalog", frozen)]
 pub(crate) struct PyCatalog {
     catalog: Catalog,
@@ -179,6 +187,7 @@ impl PyCatalog {
         self.catalog.len()
     }
 
+    /// Number of titles: `sr.Catalog().len() == 22998`.
     fn len(&self) -> usize {
         self.catalog.len()
     }
@@ -193,22 +202,28 @@ impl PyCatalog {
         format!("Catalog({} titles, {} scored)", self.catalog.len(), scored)
     }
 
+    /// The table as a polars DataFrame: `sr.Catalog().to_polars()`.
     fn to_polars(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
         Ok(PyDataFrame(py.detach(|| self.frame())?))
     }
 
+    /// Writes the table to Parquet: `catalog.write_parquet("catalog.parquet")`.
     fn write_parquet(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| self.catalog.table().write_parquet(&path))
             .map_err(to_py_err)
     }
 
+    /// Writes the table to CSV, dates as YYYY-mm-dd: `catalog.write_csv("catalog.csv")`.
     fn write_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| self.catalog.table().write_csv(&path))
             .map_err(to_py_err)
     }
 
-    /// Scores from the ratings' own per-title statistics (`ratings.title_stats()`: title_id,
-    /// score, rating_count), so any ratings object of the package works here.
+    /// A new catalog scored by the mean rating of each title in `ratings`, with a
+    /// `rating_count` column: `sr.Catalog().with_ratings(sr.read_ratings("ratings/"))`.
+    ///
+    /// Reads `ratings.title_stats()` (title_id, score, rating_count), so the binding needs no
+    /// access to the ratings' internals.
     fn with_ratings(&self, py: Python<'_>, ratings: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
         let stats: PyDataFrame = ratings.call_method0("title_stats")?.extract()?;
         let mut table = self.catalog.table().clone();
@@ -229,6 +244,8 @@ impl PyCatalog {
         result.map_err(|error| to_py_err(error.into()))
     }
 
+    /// The longest title of `duration_type` ("min" or "season"), optionally of that year and
+    /// platform; None when nothing matches: `catalog.get_max_duration(2020, "netflix")`.
     #[pyo3(signature = (year=None, platform=None, duration_type="min"))]
     fn get_max_duration<'py>(
         &self,
@@ -252,16 +269,21 @@ impl PyCatalog {
         Ok(Some(dict))
     }
 
+    /// Movies of `platform` released in `year` scoring strictly above `scored`:
+    /// `catalog.get_score_count("amazon", 3.5, 2020)`.
     fn get_score_count(&self, platform: &str, scored: f64, year: i32) -> PyResult<usize> {
         self.catalog
             .get_score_count(parse_platform(platform)?, scored, year)
             .map_err(to_py_err)
     }
 
+    /// Number of movies of `platform`: `catalog.get_count_platform("hulu")`.
     fn get_count_platform(&self, platform: &str) -> PyResult<usize> {
         Ok(self.catalog.get_count_platform(parse_platform(platform)?))
     }
 
+    /// `{"actor", "count"}` of the most frequent actor of `platform` in `year`, or None:
+    /// `catalog.get_actor("netflix", 2020)`.
     fn get_actor<'py>(
         &self,
         py: Python<'py>,
@@ -277,6 +299,8 @@ impl PyCatalog {
         Ok(Some(dict))
     }
 
+    /// Titles of `type` ("movie" or "tv show") released in `year` that list `country`:
+    /// `catalog.prod_per_country("movie", "india", 2018)`.
     #[pyo3(signature = (r#type, country, year))]
     fn prod_per_country(&self, r#type: &str, country: &str, year: i32) -> PyResult<u32> {
         self.catalog
@@ -284,15 +308,19 @@ impl PyCatalog {
             .map_err(to_py_err)
     }
 
+    /// Titles with that rating (any case): `catalog.get_contents("tv-ma")`.
     fn get_contents(&self, rating: &str) -> u32 {
         self.catalog.get_contents(rating)
     }
 
+    /// One title as a dict (KeyError if unknown): `catalog.title("ns1")`.
     fn title<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyDict>> {
         let title = self.catalog.title(id).map_err(to_py_err)?;
         title_dict(py, title, self.catalog.rating_count(&title.id))
     }
 
+    /// Up to `limit` titles whose name contains `text` (any case), in catalog order:
+    /// `catalog.search("love", platform="disney")`.
     #[pyo3(signature = (text, platform=None, limit=20))]
     fn search<'py>(
         &self,

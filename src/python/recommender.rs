@@ -187,14 +187,13 @@ impl PythonProgress {
             None => {}
             Some(p) if p.is_none() => {}
             Some(p) if p.is_callable() => this.callable = Some(p.clone().unbind()),
+            Some(p) if p.extract::<bool>().is_ok() && !p.extract::<bool>()? => {}
             Some(p) if p.extract::<bool>().is_ok() => {
-                if p.extract::<bool>()? {
-                    let tqdm = py.import("tqdm.auto")?.getattr("tqdm")?;
-                    let kwargs = PyDict::new(py);
-                    kwargs.set_item("total", total)?;
-                    kwargs.set_item("desc", "SVD epochs")?;
-                    this.bar = Some(tqdm.call((), Some(&kwargs))?.unbind());
-                }
+                let tqdm = py.import("tqdm.auto")?.getattr("tqdm")?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("total", total)?;
+                kwargs.set_item("desc", "SVD epochs")?;
+                this.bar = Some(tqdm.call((), Some(&kwargs))?.unbind());
             }
             Some(p) => {
                 return Err(PyTypeError::new_err(format!(
