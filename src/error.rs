@@ -7,13 +7,28 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub enum Error {
     /// A file could not be opened, read or written.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A file's header is not the one expected.
-    Header { path: PathBuf, expected: String, found: String },
+    Header {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
     /// A record (1-based `line` in `path`) could not be parsed.
-    Record { path: PathBuf, line: u64, message: String },
+    Record {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
     /// A parameter value outside what is accepted.
-    InvalidArgument { name: String, value: String, accepted: String },
+    InvalidArgument {
+        name: String,
+        value: String,
+        accepted: String,
+    },
     /// An id (user, title, ...) that the table or model does not know.
     UnknownId { kind: &'static str, id: String },
     /// A saved model that cannot be loaded (damaged, another version, not a model).
@@ -26,11 +41,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Io { path: path.as_ref().to_path_buf(), source }
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 
     pub fn record(path: impl AsRef<Path>, line: u64, message: impl Into<String>) -> Self {
-        Error::Record { path: path.as_ref().to_path_buf(), line, message: message.into() }
+        Error::Record {
+            path: path.as_ref().to_path_buf(),
+            line,
+            message: message.into(),
+        }
     }
 
     pub fn invalid(
@@ -46,7 +68,10 @@ impl Error {
     }
 
     pub fn unknown(kind: &'static str, id: impl Into<String>) -> Self {
-        Error::UnknownId { kind, id: id.into() }
+        Error::UnknownId {
+            kind,
+            id: id.into(),
+        }
     }
 }
 
@@ -54,17 +79,29 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            Error::Header { path, expected, found } => write!(
+            Error::Header {
+                path,
+                expected,
+                found,
+            } => write!(
                 f,
                 "{}: line 1: unexpected header {:?}; expected {:?}",
                 path.display(),
                 found,
                 expected
             ),
-            Error::Record { path, line, message } => {
+            Error::Record {
+                path,
+                line,
+                message,
+            } => {
                 write!(f, "{}: line {}: {}", path.display(), line, message)
             }
-            Error::InvalidArgument { name, value, accepted } => {
+            Error::InvalidArgument {
+                name,
+                value,
+                accepted,
+            } => {
                 write!(f, "invalid {name} {value:?}; accepted: {accepted}")
             }
             Error::UnknownId { kind, id } => write!(f, "unknown {kind} id {id:?}"),

@@ -2,13 +2,37 @@
 
 The heavy lifting happens in the Rust core (``streamrec._core``); this package re-exports it
 with type stubs and docstrings, and adds the composing layers (HTTP API, UI, CLI).
+
+Example:
+    >>> import streamrec as sr
+    >>> catalog = sr.Catalog()
+    >>> len(catalog)
+    22998
 """
 
 from __future__ import annotations
 
+import os as _os
+from collections.abc import Iterable as _Iterable
 from pathlib import Path
 
-from . import _core
+from . import _core, eda, evaluation
+from ._core import SVD, Catalog, Prediction, Ratings, read_catalog
+
+__all__ = [
+    "PLATFORMS",
+    "SVD",
+    "TUNED_SVD_PARAMS",
+    "Catalog",
+    "Prediction",
+    "Ratings",
+    "bundled_data_dir",
+    "eda",
+    "evaluation",
+    "read_catalog",
+    "read_ratings",
+    "synth",
+]
 
 __version__: str = _core.__version__
 
@@ -21,16 +45,10 @@ def bundled_data_dir() -> Path:
 
 
 # --- catalog ---
-from ._core import Catalog as Catalog  # noqa: I001 (sections stay apart)
-from ._core import read_catalog as read_catalog
 
 # --- end catalog ---
 
 # --- ratings ---
-import os as _os
-from collections.abc import Iterable as _Iterable
-
-from ._core import Ratings
 
 _PathLike = str | _os.PathLike
 
@@ -98,8 +116,6 @@ def synth(
 # --- end ratings ---
 
 # --- recommender ---
-from . import evaluation  # noqa: E402
-from ._core import SVD, Prediction  # noqa: E402
 
 #: Hyperparameters found with ``evaluation.grid_search`` on MovieLens 100K u1..u5 (mean RMSE
 #: 0.912 against 0.937 for the defaults); see ``tests/test_movielens_accuracy.py``.

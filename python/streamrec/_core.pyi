@@ -1,19 +1,22 @@
 """Type stubs of the native module ``streamrec._core`` (built from ``src/python/``)."""
 
-from __future__ import annotations
+import os as _os
+from collections.abc import Callable as _Callable
+from collections.abc import Mapping as _Mapping
+from typing import Any as _Any
+from typing import TypeAlias as _TypeAlias
+from typing import TypedDict as _TypedDict
+
+import numpy as _np
+import numpy.typing as _npt
+import polars as _pl
 
 __version__: str
 
 # --- catalog ---
-import os as _os
-from collections.abc import Mapping as _Mapping
-from typing import Any as _Any
-from typing import TypedDict as _TypedDict
 
-import polars as _pl
-
-_Source = str | _os.PathLike[str] | _Mapping[str, str | _os.PathLike[str]] | None
-_Scores = str | _os.PathLike[str] | None
+_Source: _TypeAlias = str | _os.PathLike[str] | _Mapping[str, str | _os.PathLike[str]] | None
+_Scores: _TypeAlias = str | _os.PathLike[str] | None
 
 class MaxDuration(_TypedDict):
     title: str
@@ -129,9 +132,6 @@ class Catalog:
 # --- end catalog ---
 
 # --- ratings ---
-import numpy as _np
-import numpy.typing as _npt
-import polars as _pl
 
 class Ratings:
     """Ratings as a compact typed table: dense user/title indexes with their id maps."""
@@ -189,11 +189,6 @@ def profile_ratings(ratings: Ratings) -> _pl.DataFrame: ...
 # --- end ratings ---
 
 # --- recommender ---
-import os as _os
-from typing import Any as _Any
-from typing import Callable as _Callable
-
-import numpy as _np
 
 class Prediction:
     """One prediction: ``uid``, ``iid``, the clipped estimate ``est``, and ``was_impossible``

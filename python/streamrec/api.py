@@ -15,7 +15,6 @@ Example::
     # uvicorn.run(app, host="127.0.0.1", port=8000)
 """
 
-
 import enum
 import json
 import math
