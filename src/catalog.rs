@@ -194,22 +194,38 @@ pub const SCORES_HEADER: [&str; 2] = ["movieId", "score"];
 
 /// Reads the four platform files from `dir` (no scores attached).
 pub fn read_catalog_dir(dir: &Path) -> Result<CatalogTable> {
+    read_catalog_files(&dir_files(dir)?)
+}
+
+/// The four platform files of a data directory.
+fn dir_files(dir: &Path) -> Result<Vec<(Platform, PathBuf)>> {
     if !dir.is_dir() {
         return Err(Error::io(
             dir,
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
         ));
     }
-    let files: Vec<(Platform, PathBuf)> = Platform::ALL
+    Ok(Platform::ALL
         .into_iter()
         .map(|platform| (platform, dir.join(platform.file_name())))
-        .collect();
-    read_catalog_files(&files)
+        .collect())
 }
 
 /// Reads explicit platform files (any non-empty subset of the four platforms, each once).
 /// The result is in catalog order whatever the order of `files`.
 pub fn read_catalog_files(files: &[(Platform, PathBuf)]) -> Result<CatalogTable> {
+    let parts: Vec<Vec<Title>> = ordered_files(files)?
+        .par_iter()
+        .map(|(platform, path)| read_catalog_file(path, *platform))
+        .collect::<Result<_>>()?;
+    Ok(CatalogTable {
+        titles: parts.into_iter().flatten().collect(),
+        rating_counts: None,
+    })
+}
+
+/// The files in catalog order, checked to be a non-empty set with each platform once.
+fn ordered_files(files: &[(Platform, PathBuf)]) -> Result<Vec<&(Platform, PathBuf)>> {
     if files.is_empty() {
         return Err(Error::invalid(
             "source",
@@ -226,14 +242,7 @@ pub fn read_catalog_files(files: &[(Platform, PathBuf)]) -> Result<CatalogTable>
             "each platform at most once",
         ));
     }
-    let parts: Vec<Vec<Title>> = ordered
-        .par_iter()
-        .map(|(platform, path)| read_catalog_file(path, *platform))
-        .collect::<Result<_>>()?;
-    Ok(CatalogTable {
-        titles: parts.into_iter().flatten().collect(),
-        rating_counts: None,
-    })
+    Ok(ordered)
 }
 
 /// Reads and cleans one platform file.
@@ -543,13 +552,30 @@ pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
     (year, month, day)
 }
 
-/// Applies the ETL rules to one raw record (`line` is where it starts in `source`).
-pub fn clean_record(
-    platform: Platform,
-    fields: &[impl AsRef<str>],
+/// A record after every rule that needs no allocation: text fields trimmed and borrowed from
+/// the input (still in their original case), numbers and dates parsed, rule 2 applied.
+struct CheckedRecord<'a> {
+    show_id: &'a str,
+    kind: &'static str,
+    title: &'a str,
+    director: &'a str,
+    cast: &'a str,
+    country: &'a str,
+    date_added: Option<i32>,
+    release_year: i32,
+    rating: &'a str,
+    duration: Option<(u32, DurationType)>,
+    listed_in: &'a str,
+    description: &'a str,
+}
+
+/// Checks one raw record and applies the rules that need no allocation (`line` is where it
+/// starts in `source`).
+fn check_record<'a, S: AsRef<str>>(
+    fields: &'a [S],
     line: u64,
     source: &Path,
-) -> Result<Title> {
+) -> Result<CheckedRecord<'a>> {
     let fail = |message: String| Error::record(source, line, message);
     if fields.len() != CATALOG_HEADER.len() {
         return Err(fail(format!(
@@ -564,13 +590,15 @@ pub fn clean_record(
     if show_id.is_empty() {
         return Err(fail("empty show_id; expected an id like \"s123\"".into()));
     }
-    let kind = lowercase(field(1));
-    if kind != "movie" && kind != "tv show" {
-        return Err(fail(format!(
-            "type {:?}; expected \"Movie\" or \"TV Show\"",
-            field(1)
-        )));
-    }
+    let kind = match field(1) {
+        text if text.eq_ignore_ascii_case("movie") => "movie",
+        text if text.eq_ignore_ascii_case("tv show") => "tv show",
+        text => {
+            return Err(fail(format!(
+                "type {text:?}; expected \"Movie\" or \"TV Show\""
+            )))
+        }
+    };
     let date_added = match field(6) {
         "" => None,
         text => Some(parse_date_added(text).ok_or_else(|| {
@@ -590,35 +618,266 @@ pub fn clean_record(
         duration = rating;
         rating = "";
     }
-    let (duration_int, duration_type) = match duration {
-        "" => (None, None),
-        text => {
-            let (value, kind) = parse_duration(text).ok_or_else(|| {
-                fail(format!(
-                    "duration {text:?}; expected \"<n> min\", \"1 Season\" or \"<n> Seasons\""
-                ))
-            })?;
-            (Some(value), Some(kind))
-        }
+    let duration = match duration {
+        "" => None,
+        text => Some(parse_duration(text).ok_or_else(|| {
+            fail(format!(
+                "duration {text:?}; expected \"<n> min\", \"1 Season\" or \"<n> Seasons\""
+            ))
+        })?),
     };
-    Ok(Title {
-        id: format!("{}{}", platform.letter(), show_id),
-        platform,
-        show_id: show_id.to_string(),
+    Ok(CheckedRecord {
+        show_id,
         kind,
-        title: lowercase(field(2)),
-        director: clean_text(field(3)),
-        cast: clean_text(field(4)),
-        country: clean_text(field(5)),
+        title: field(2),
+        director: field(3),
+        cast: field(4),
+        country: field(5),
         date_added,
         release_year,
-        rating: clean_text(rating).unwrap_or_else(|| "g".to_string()),
-        duration_int,
-        duration_type,
-        listed_in: clean_text(field(10)),
-        description: clean_text(field(11)),
+        rating,
+        duration,
+        listed_in: field(10),
+        description: field(11),
+    })
+}
+
+/// Applies the ETL rules to one raw record (`line` is where it starts in `source`).
+pub fn clean_record(
+    platform: Platform,
+    fields: &[impl AsRef<str>],
+    line: u64,
+    source: &Path,
+) -> Result<Title> {
+    let record = check_record(fields, line, source)?;
+    Ok(Title {
+        id: format!("{}{}", platform.letter(), record.show_id),
+        platform,
+        show_id: record.show_id.to_string(),
+        kind: record.kind.to_string(),
+        title: lowercase(record.title),
+        director: clean_text(record.director),
+        cast: clean_text(record.cast),
+        country: clean_text(record.country),
+        date_added: record.date_added,
+        release_year: record.release_year,
+        rating: clean_text(record.rating).unwrap_or_else(|| "g".to_string()),
+        duration_int: record.duration.map(|(value, _)| value),
+        duration_type: record.duration.map(|(_, kind)| kind),
+        listed_in: clean_text(record.listed_in),
+        description: clean_text(record.description),
         score: None,
     })
+}
+
+/// The columns of one platform's part of the catalog DataFrame, filled record by record
+/// straight from the borrowed input text (no per-title `String`s).
+struct ColumnBuilder {
+    platform: Platform,
+    id: StringChunkedBuilder,
+    show_id: StringChunkedBuilder,
+    kind: StringChunkedBuilder,
+    title: StringChunkedBuilder,
+    director: StringChunkedBuilder,
+    cast: StringChunkedBuilder,
+    country: StringChunkedBuilder,
+    date_added: Vec<Option<i32>>,
+    release_year: Vec<i32>,
+    rating: StringChunkedBuilder,
+    duration_int: Vec<Option<i32>>,
+    duration_type: StringChunkedBuilder,
+    listed_in: StringChunkedBuilder,
+    description: StringChunkedBuilder,
+    /// Reused for every lowercased value and every id.
+    buffer: String,
+}
+
+impl ColumnBuilder {
+    fn new(platform: Platform, capacity: usize) -> Self {
+        let text = |name: &str| StringChunkedBuilder::new(name.into(), capacity);
+        ColumnBuilder {
+            platform,
+            id: text("id"),
+            show_id: text("show_id"),
+            kind: text("type"),
+            title: text("title"),
+            director: text("director"),
+            cast: text("cast"),
+            country: text("country"),
+            date_added: Vec::with_capacity(capacity),
+            release_year: Vec::with_capacity(capacity),
+            rating: text("rating"),
+            duration_int: Vec::with_capacity(capacity),
+            duration_type: text("duration_type"),
+            listed_in: text("listed_in"),
+            description: text("description"),
+            buffer: String::new(),
+        }
+    }
+
+    /// Appends lowercase `text`, or `default` (null if `None`) when `text` is empty.
+    fn push_lowercase(
+        builder: &mut StringChunkedBuilder,
+        buffer: &mut String,
+        text: &str,
+        default: Option<&str>,
+    ) {
+        if text.is_empty() {
+            match default {
+                Some(value) => builder.append_value(value),
+                None => builder.append_null(),
+            }
+        } else if text.is_ascii() {
+            buffer.clear();
+            buffer.push_str(text);
+            buffer.make_ascii_lowercase();
+            builder.append_value(buffer.as_str());
+        } else if text.contains('Σ') {
+            // Capital sigma lowercases by context (final form): leave it to the standard library.
+            builder.append_value(text.to_lowercase());
+        } else {
+            // ASCII runs are copied whole and lowercased in place at the end (lowercase
+            // output is never changed by that); only the other characters go one by one.
+            buffer.clear();
+            let mut rest = text;
+            while let Some(position) = rest.bytes().position(|byte| !byte.is_ascii()) {
+                let (ascii, tail) = rest.split_at(position);
+                buffer.push_str(ascii);
+                let mut chars = tail.chars();
+                if let Some(character) = chars.next() {
+                    buffer.extend(character.to_lowercase());
+                }
+                rest = chars.as_str();
+            }
+            buffer.push_str(rest);
+            buffer.make_ascii_lowercase();
+            builder.append_value(buffer.as_str());
+        }
+    }
+
+    fn push(&mut self, record: &CheckedRecord<'_>) {
+        let buffer = &mut self.buffer;
+        buffer.clear();
+        buffer.push(self.platform.letter());
+        buffer.push_str(record.show_id);
+        self.id.append_value(buffer.as_str());
+        self.show_id.append_value(record.show_id);
+        self.kind.append_value(record.kind);
+        Self::push_lowercase(&mut self.title, buffer, record.title, None);
+        Self::push_lowercase(&mut self.director, buffer, record.director, None);
+        Self::push_lowercase(&mut self.cast, buffer, record.cast, None);
+        Self::push_lowercase(&mut self.country, buffer, record.country, None);
+        self.date_added.push(record.date_added);
+        self.release_year.push(record.release_year);
+        Self::push_lowercase(&mut self.rating, buffer, record.rating, Some("g"));
+        self.duration_int
+            .push(record.duration.map(|(value, _)| value as i32));
+        match record.duration {
+            Some((_, kind)) => self.duration_type.append_value(kind.name()),
+            None => self.duration_type.append_null(),
+        }
+        Self::push_lowercase(&mut self.listed_in, buffer, record.listed_in, None);
+        Self::push_lowercase(&mut self.description, buffer, record.description, None);
+    }
+
+    /// The part as a DataFrame with the catalog columns but `score`.
+    fn finish(self) -> Result<DataFrame> {
+        let height = self.release_year.len();
+        let platform = Column::new_scalar(
+            "platform".into(),
+            Scalar::from(PlSmallStr::from_static(self.platform.name())),
+            height,
+        );
+        let date_added = self
+            .date_added
+            .into_iter()
+            .collect::<Int32Chunked>()
+            .with_name("date_added".into())
+            .into_date()
+            .into_series();
+        let columns = vec![
+            self.id.finish().into_column(),
+            platform,
+            self.show_id.finish().into_column(),
+            self.kind.finish().into_column(),
+            self.title.finish().into_column(),
+            self.director.finish().into_column(),
+            self.cast.finish().into_column(),
+            self.country.finish().into_column(),
+            Column::from(date_added),
+            Column::new("release_year".into(), self.release_year),
+            self.rating.finish().into_column(),
+            Column::new("duration_int".into(), self.duration_int),
+            self.duration_type.finish().into_column(),
+            self.listed_in.finish().into_column(),
+            self.description.finish().into_column(),
+        ];
+        Ok(DataFrame::new(height, columns)?)
+    }
+}
+
+/// Parses and cleans one platform CSV from any reader straight into DataFrame columns (the
+/// columns of [`CatalogTable::to_dataframe`] but `score`); `source` names it in errors.
+pub fn parse_catalog_frame(
+    reader: impl Read,
+    platform: Platform,
+    source: &Path,
+) -> Result<DataFrame> {
+    let text = read_text(reader, source)?;
+    let mut records = CsvRecords::new(&text);
+    check_header(&mut records, &CATALOG_HEADER, source)?;
+    // Records average ~400 bytes; a guess spares a pass over the text to count lines.
+    let mut builder = ColumnBuilder::new(platform, text.len() / 256 + 1);
+    while let Some(record) = records.next_record() {
+        let (line, fields) =
+            record.map_err(|(line, message)| Error::record(source, line, message))?;
+        builder.push(&check_record(&fields, line, source)?);
+    }
+    builder.finish()
+}
+
+/// The ETL straight to a polars DataFrame (the columns of [`CatalogTable::to_dataframe`]):
+/// the platform files are parsed in parallel with each other and with the scores file
+/// (`scores`: a `movieId,score` CSV, or `None` for a null `score` column).
+pub fn read_catalog_frame(
+    files: &[(Platform, PathBuf)],
+    scores: Option<&Path>,
+) -> Result<DataFrame> {
+    let ordered = ordered_files(files)?;
+    let (parts, scores) = rayon::join(
+        || {
+            ordered
+                .par_iter()
+                .map(|(platform, path)| {
+                    let file = File::open(path).map_err(|error| Error::io(path, error))?;
+                    parse_catalog_frame(file, *platform, path)
+                })
+                .collect::<Result<Vec<DataFrame>>>()
+        },
+        || scores.map(read_scores).transpose(),
+    );
+    let mut parts = parts?.into_iter();
+    let mut frame = parts.next().expect("at least one platform file");
+    for part in parts {
+        frame.vstack_mut_owned(part)?;
+    }
+    frame.rechunk_mut_par();
+    let score: Float64Chunked = match scores? {
+        Some(scores) => frame
+            .column("id")?
+            .str()?
+            .iter()
+            .map(|id| id.and_then(|id| scores.get(id).copied()))
+            .collect(),
+        None => Float64Chunked::full_null("score".into(), frame.height()),
+    };
+    frame.with_column(score.with_name("score".into()).into_column())?;
+    Ok(frame)
+}
+
+/// The same ETL as [`read_catalog_frame`] over the four files of a data directory.
+pub fn read_catalog_dir_frame(dir: &Path, scores: Option<&Path>) -> Result<DataFrame> {
+    read_catalog_frame(&dir_files(dir)?, scores)
 }
 
 /// Reads a `movieId,score` file into a map from title id to score.
@@ -1264,5 +1523,57 @@ mod tests {
             &DataType::Int32
         );
         assert_eq!(frame.column("score").unwrap().dtype(), &DataType::Float64);
+    }
+
+    /// The title table converted to a DataFrame, the reference for the direct column path.
+    fn reference_frame(table: &CatalogTable) -> DataFrame {
+        table.to_dataframe().unwrap()
+    }
+
+    #[test]
+    fn direct_columns_match_the_title_rows_on_every_quirk() {
+        let rows = concat!(
+            "s1,Movie,Ünïcode TİTLE ﬀ Kelvin\u{212A} ΣΟΦΟΣ,Dir One,\" A,  B \",\"US, UK\",\" September 25, 2021\",2021,,74 min,Drama,\"Say \"\"hi\"\"\"\n",
+            "s2,TV Show,Ünïcode TİTLE ﬀ \u{212A}elvin,,,,,2019,2 Seasons,,,\"multi\nline\"\n",
+            "s3,Movie,  Padded  ,,,,,2018,TV-MA,,Comedy,\n",
+            "s4,TV Show,X,,,,\"January 1, 2020\",2020,PG,1 Season,,\n",
+        );
+        let text = format!("{HEADER}{rows}");
+        for platform in Platform::ALL {
+            let table = CatalogTable {
+                titles: parse(platform, rows).unwrap(),
+                rating_counts: None,
+            };
+            let expected = reference_frame(&table).drop("score").unwrap();
+            let direct =
+                parse_catalog_frame(text.as_bytes(), platform, Path::new("inline.csv")).unwrap();
+            assert!(direct.equals_missing(&expected), "{direct}\n!=\n{expected}");
+        }
+    }
+
+    #[test]
+    fn direct_columns_report_the_same_errors() {
+        let text = format!("{HEADER}s1,Movie,X,,,,,20x0,PG,90 min,,\n");
+        match parse_catalog_frame(text.as_bytes(), Platform::Hulu, Path::new("inline.csv")) {
+            Err(Error::Record { line, message, .. }) => {
+                assert_eq!(line, 2);
+                assert!(message.contains("release_year"), "{message}");
+            }
+            other => panic!("expected a record error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn catalog_frame_matches_the_title_rows_on_the_bundled_data() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/streamrec/data");
+        let scores_path = dir.join("title_scores.csv");
+        let mut table = read_catalog_dir(&dir).unwrap();
+        table.attach_scores(&read_scores(&scores_path).unwrap());
+        let expected = reference_frame(&table);
+        let direct = read_catalog_dir_frame(&dir, Some(&scores_path)).unwrap();
+        assert_eq!(direct.height(), 22_998);
+        assert!(direct.equals_missing(&expected));
+        let unscored = read_catalog_dir_frame(&dir, None).unwrap();
+        assert_eq!(unscored.column("score").unwrap().null_count(), 22_998);
     }
 }

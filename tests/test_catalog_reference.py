@@ -24,7 +24,20 @@ FILES = {
     "hulu": "hulu_titles.csv",
     "netflix": "netflix_titles.csv",
 }
-HEADER = ["show_id", "type", "title", "director", "cast", "country", "date_added", "release_year", "rating", "duration", "listed_in", "description"]
+HEADER = [
+    "show_id",
+    "type",
+    "title",
+    "director",
+    "cast",
+    "country",
+    "date_added",
+    "release_year",
+    "rating",
+    "duration",
+    "listed_in",
+    "description",
+]
 DURATION = re.compile(r"^(\d+) (min|Season|Seasons)$")
 
 

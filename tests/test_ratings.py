@@ -83,7 +83,9 @@ def test_explicit_format_equals_auto(movielens: sr.Ratings) -> None:
 def write_henry(path: Path, rows: list[tuple[int, str, str, str]]) -> Path:
     with open(path, "w") as handle:
         handle.write("userId,rating,timestamp,movieId\n")
-        handle.writelines(f"{user},{rating},{timestamp},{movie}\n" for user, rating, timestamp, movie in rows)
+        handle.writelines(
+            f"{user},{rating},{timestamp},{movie}\n" for user, rating, timestamp, movie in rows
+        )
     return path
 
 

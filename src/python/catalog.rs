@@ -9,8 +9,8 @@ use pyo3_polars::PyDataFrame;
 
 use super::to_py_err;
 use crate::catalog::{
-    civil_from_days, read_catalog_dir, read_catalog_files, read_scores, CatalogTable, DurationType,
-    Platform, Title,
+    civil_from_days, read_catalog_dir, read_catalog_dir_frame, read_catalog_files,
+    read_catalog_frame, read_scores, CatalogTable, DurationType, Platform, Title,
 };
 use crate::queries::Catalog;
 use crate::Error;
@@ -26,17 +26,19 @@ fn bundled_data_dir(py: Python<'_>) -> PyResult<PathBuf> {
         .extract()
 }
 
-/// Reads the catalog from `source` (None: bundled folder; a folder; a dict platform -> path)
-/// and attaches the scores (`"bundled"`, a path, or None), without holding the GIL.
-fn load_table(
+/// Where the platform files come from.
+enum Source {
+    Dir(PathBuf),
+    Files(Vec<(Platform, PathBuf)>),
+}
+
+/// Resolves `source` (None: bundled folder; a folder; a dict platform -> path) and `scores`
+/// (`"bundled"`, a path, or None) to paths.
+fn resolve_paths(
     py: Python<'_>,
     source: Option<&Bound<'_, PyAny>>,
     scores: Option<PathBuf>,
-) -> PyResult<CatalogTable> {
-    enum Source {
-        Dir(PathBuf),
-        Files(Vec<(Platform, PathBuf)>),
-    }
+) -> PyResult<(Source, Option<PathBuf>)> {
     let source = match source {
         None => Source::Dir(bundled_data_dir(py)?),
         Some(object) => match object.cast::<PyDict>() {
@@ -58,6 +60,16 @@ fn load_table(
         }
         other => other,
     };
+    Ok((source, scores_path))
+}
+
+/// Reads the catalog from `source` and attaches the scores, without holding the GIL.
+fn load_table(
+    py: Python<'_>,
+    source: Option<&Bound<'_, PyAny>>,
+    scores: Option<PathBuf>,
+) -> PyResult<CatalogTable> {
+    let (source, scores_path) = resolve_paths(py, source, scores)?;
     py.detach(|| {
         let (table, scores) = rayon::join(
             || match &source {
@@ -133,8 +145,14 @@ fn read_catalog(
     source: Option<&Bound<'_, PyAny>>,
     scores: Option<PathBuf>,
 ) -> PyResult<PyDataFrame> {
-    let table = load_table(py, source, scores)?;
-    let frame = py.detach(|| table.to_dataframe()).map_err(to_py_err)?;
+    // Straight to columns: no `Title` rows and no query indexes for a DataFrame.
+    let (source, scores_path) = resolve_paths(py, source, scores)?;
+    let frame = py
+        .detach(|| match &source {
+            Source::Dir(dir) => read_catalog_dir_frame(dir, scores_path.as_deref()),
+            Source::Files(files) => read_catalog_frame(files, scores_path.as_deref()),
+        })
+        .map_err(to_py_err)?;
     Ok(PyDataFrame(frame))
 }
 
