@@ -27,14 +27,17 @@
 //!
 //! # Parallel and reproducible: a stratified block schedule (FPSGD / libmf)
 //!
-//! Users and titles are each dealt into `STRATA` groups by a seeded permutation, which cuts
-//! the rating matrix into `STRATA x STRATA` blocks. An epoch runs `STRATA` sub-epochs; in
-//! sub-epoch `s` the blocks `(g, (g + s) mod STRATA)` for every `g` touch pairwise disjoint
-//! users and titles, so rayon runs them in parallel with no locks and no lost updates. Within
-//! a block the ratings are visited in an order shuffled by a generator seeded from
-//! `(random_state, epoch, block)` alone. Neither the grouping, the order nor the summation of
-//! the loss depends on the number of threads or on scheduling, so the same seed and data
-//! give a bit-identical model on 1 or 64 threads. The SGD sequence differs from Surprise's
+//! Users and titles are each dealt into `S` groups by a seeded permutation, which cuts the
+//! rating matrix into `S x S` blocks. `S` ([`strata_for`]) depends only on the number of
+//! ratings: 4 below 2M ratings (few synchronisation points, which matter on small data and
+//! busy machines), 8 below 20M, 16 above. An epoch runs `S` sub-epochs; in sub-epoch `s`
+//! the blocks `(g, (g + s) mod S)` for every `g` touch pairwise disjoint users and titles, so
+//! rayon runs them in parallel with no locks and no lost updates. Within a block the ratings
+//! are shuffled once per fit by a generator seeded from `(random_state, block)` alone, and
+//! every epoch visits them in that order (as Surprise repeats its order every epoch; a
+//! reshuffle per epoch cost time and gained no accuracy). Neither the grouping, the order nor
+//! the summation of the loss depends on the number of threads or on scheduling, so the same
+//! seed and data give a bit-identical model on 1 or 64 threads. The SGD sequence differs from Surprise's
 //! (which visits ratings user by user without shuffling); the fixed point it converges to
 //! and its accuracy are the same within noise (see the MovieLens tests).
 //!
@@ -51,9 +54,16 @@ use rayon::prelude::*;
 use crate::ratings::RatingsTable;
 use crate::{Error, Result};
 
-/// Number of user groups (and of title groups) of the block schedule. Fixed, not derived
-/// from the thread count, so that results do not depend on the machine.
-pub const STRATA: usize = 16;
+/// Number of user groups (and of title groups) of the block schedule for `n_ratings`
+/// ratings. Derived from the data alone, never from the thread count, so that results do not
+/// depend on the machine.
+pub fn strata_for(n_ratings: usize) -> usize {
+    match n_ratings {
+        0..2_000_000 => 4,
+        2_000_000..20_000_000 => 8,
+        _ => 16,
+    }
+}
 
 /// Hyperparameters, with Surprise's names and defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -174,7 +184,7 @@ impl SvdParams {
 }
 
 // ---------------------------------------------------------------------------------------
-// Random numbers: xoshiro256++ seeded through splitmix64, normals by Box-Muller.
+// Random numbers: xoshiro256++ seeded through splitmix64, normals by Marsaglia's polar method.
 
 fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -245,12 +255,18 @@ impl Rng {
         if let Some(spare) = self.spare_normal.take() {
             return mean + std_dev * spare;
         }
-        let u1 = 1.0 - self.next_f64(); // in (0, 1], so ln is finite
-        let u2 = self.next_f64();
-        let radius = (-2.0 * u1.ln()).sqrt();
-        let angle = 2.0 * std::f64::consts::PI * u2;
-        self.spare_normal = Some(radius * angle.sin());
-        mean + std_dev * radius * angle.cos()
+        // Marsaglia's polar method: Box-Muller without the sine and cosine (a quarter of the
+        // candidate pairs are rejected, which still costs less than the trigonometry).
+        loop {
+            let u = 2.0 * self.next_f64() - 1.0;
+            let v = 2.0 * self.next_f64() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let factor = (-2.0 * s.ln() / s).sqrt();
+                self.spare_normal = Some(v * factor);
+                return mean + std_dev * u * factor;
+            }
+        }
     }
 
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
@@ -328,8 +344,18 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
 /// The CPU must have AVX2 and both pointers must be valid for `n` reads.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline]
 unsafe fn dot_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
+    dot_avx2_inline(a, b, n)
+}
+
+/// The body of [`dot_avx2`], inlined into the AVX2 training kernel (a `target_feature`
+/// function cannot be `inline(always)`).
+///
+/// # Safety
+/// As for [`dot_avx2`]; only call it from a function compiled with AVX2 enabled.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
     use std::arch::x86_64::*;
     let mut acc0 = _mm256_setzero_ps();
     let mut acc1 = _mm256_setzero_ps();
@@ -349,11 +375,17 @@ unsafe fn dot_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
         );
         acc2 = _mm256_add_ps(
             acc2,
-            _mm256_mul_ps(_mm256_loadu_ps(a.add(o + 16)), _mm256_loadu_ps(b.add(o + 16))),
+            _mm256_mul_ps(
+                _mm256_loadu_ps(a.add(o + 16)),
+                _mm256_loadu_ps(b.add(o + 16)),
+            ),
         );
         acc3 = _mm256_add_ps(
             acc3,
-            _mm256_mul_ps(_mm256_loadu_ps(a.add(o + 24)), _mm256_loadu_ps(b.add(o + 24))),
+            _mm256_mul_ps(
+                _mm256_loadu_ps(a.add(o + 24)),
+                _mm256_loadu_ps(b.add(o + 24)),
+            ),
         );
         k += 4;
     }
@@ -444,6 +476,10 @@ unsafe fn sgd_block(
     sgd_block_portable(block, shared, n_factors, global_mean, biased, rates)
 }
 
+/// How many ratings ahead the AVX2 kernel prefetches factor rows.
+#[cfg(target_arch = "x86_64")]
+const PREFETCH_DISTANCE: usize = 2;
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn sgd_block_avx2(
@@ -460,15 +496,27 @@ unsafe fn sgd_block_avx2(
     let keep_p8 = _mm256_set1_ps(keep_p);
     let keep_q8 = _mm256_set1_ps(keep_q);
     let body = n_factors / 8 * 8;
+    let row_bytes = n_factors * std::mem::size_of::<f32>();
     let mut squared_error = 0.0f64;
-    for triplet in block {
+    for (position, triplet) in block.iter().enumerate() {
+        // The rows are read at random: fetch those of a coming rating while this one runs.
+        if let Some(ahead) = block.get(position + PREFETCH_DISTANCE) {
+            let user_row = shared.user_factors.add(ahead.user as usize * n_factors) as *const i8;
+            let item_row = shared.item_factors.add(ahead.title as usize * n_factors) as *const i8;
+            let mut offset = 0;
+            while offset < row_bytes {
+                _mm_prefetch::<_MM_HINT_T0>(user_row.add(offset));
+                _mm_prefetch::<_MM_HINT_T0>(item_row.add(offset));
+                offset += 64;
+            }
+        }
         let user = triplet.user as usize;
         let title = triplet.title as usize;
         let pu = shared.user_factors.add(user * n_factors);
         let qi = shared.item_factors.add(title * n_factors);
         let bu = &mut *shared.user_biases.add(user);
         let bi = &mut *shared.item_biases.add(title);
-        let mut estimate = dot_avx2(pu, qi, n_factors);
+        let mut estimate = dot_avx2_inline(pu, qi, n_factors);
         if biased {
             estimate += global_mean + *bu + *bi;
         }
@@ -666,14 +714,10 @@ impl SvdModel {
         let n_users = table.user_ids.len();
         let n_titles = table.title_ids.len();
 
-        let mut rng = Rng::for_stream(seed, &[0]);
-        let (mean, std) = (params.init_mean as f64, params.init_std_dev as f64);
-        let user_factors: Vec<f32> = (0..n_users * n_factors)
-            .map(|_| rng.normal(mean, std) as f32)
-            .collect();
-        let item_factors: Vec<f32> = (0..n_titles * n_factors)
-            .map(|_| rng.normal(mean, std) as f32)
-            .collect();
+        let (user_factors, item_factors) = rayon::join(
+            || initial_factors(seed, 1, n_users, params),
+            || initial_factors(seed, 2, n_titles, params),
+        );
 
         let global_mean =
             (table.ratings.iter().map(|&r| r as f64).sum::<f64>() / table.len() as f64) as f32;
@@ -732,21 +776,30 @@ impl SvdModel {
         let n_users = self.user_ids.len();
         let n_titles = self.title_ids.len();
         let stream = self.generation as u64 + 1;
-        let user_group = group_assignment(n_users, Rng::for_stream(self.seed, &[stream, 1]));
-        let title_group = group_assignment(n_titles, Rng::for_stream(self.seed, &[stream, 2]));
+        let strata = strata_for(triplets.len());
+        let user_group =
+            group_assignment(n_users, strata, Rng::for_stream(self.seed, &[stream, 1]));
+        let title_group =
+            group_assignment(n_titles, strata, Rng::for_stream(self.seed, &[stream, 2]));
 
-        let mut sizes = vec![0usize; STRATA * STRATA];
+        let mut sizes = vec![0usize; strata * strata];
         for t in &triplets {
-            sizes[user_group[t.user as usize] as usize * STRATA
+            sizes[user_group[t.user as usize] as usize * strata
                 + title_group[t.title as usize] as usize] += 1;
         }
         let mut blocks: Vec<Vec<Triplet>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
         for t in triplets {
-            blocks[user_group[t.user as usize] as usize * STRATA
+            blocks[user_group[t.user as usize] as usize * strata
                 + title_group[t.title as usize] as usize]
                 .push(t);
         }
         let n_ratings: usize = sizes.iter().sum();
+        blocks
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(block_id, block)| {
+                Rng::for_stream(self.seed, &[stream, 3, block_id as u64]).shuffle(block)
+            });
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
             (self.n_factors, self.global_mean, self.params.biased);
@@ -756,19 +809,14 @@ impl SvdModel {
             user_biases: self.user_biases.as_mut_ptr(),
             item_biases: self.item_biases.as_mut_ptr(),
         };
-        let first_epoch = self.loss_history.len() as u64;
         for epoch in 0..n_epochs {
-            let epoch_id = first_epoch + epoch as u64;
             let mut squared_error = 0.0f64;
-            for shift in 0..STRATA {
+            for shift in 0..strata {
                 let errors: Vec<f64> = blocks
-                    .par_chunks_mut(STRATA)
+                    .par_chunks(strata)
                     .enumerate()
                     .map(|(group, row)| {
-                        let column = (group + shift) % STRATA;
-                        let block = &mut row[column];
-                        let block_id = (group * STRATA + column) as u64;
-                        Rng::for_stream(self.seed, &[stream, 3, epoch_id, block_id]).shuffle(block);
+                        let block = &row[(group + shift) % strata];
                         // SAFETY: the blocks of one shift cover pairwise disjoint user groups
                         // (one row each) and title groups (a cyclic shift of the rows).
                         unsafe { sgd_block(block, &shared, n_factors, global_mean, biased, &rates) }
@@ -898,6 +946,30 @@ impl SvdModel {
         self.predict_index(user, title)
     }
 
+    /// Hints the CPU to load the factor rows of `user` and `title` (no-op when out of range).
+    #[inline(always)]
+    fn prefetch_rows(&self, user: u32, title: u32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let k = self.n_factors;
+            let rows = [
+                self.user_factors
+                    .get(user as usize * k..(user as usize + 1) * k),
+                self.item_factors
+                    .get(title as usize * k..(title as usize + 1) * k),
+            ];
+            for row in rows.into_iter().flatten() {
+                for line in row.chunks(16) {
+                    // SAFETY: a prefetch never faults, and the address is inside `row`.
+                    unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr() as *const i8) };
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (user, title);
+    }
+
     /// Clipped estimates for many index pairs, in parallel.
     pub fn predict_indexes(&self, users: &[u32], titles: &[u32]) -> Result<Vec<f32>> {
         if users.len() != titles.len() {
@@ -912,7 +984,15 @@ impl SvdModel {
             .zip(users.par_chunks(4096))
             .zip(titles.par_chunks(4096))
             .for_each(|((out, users), titles)| {
-                for ((o, &u), &t) in out.iter_mut().zip(users).zip(titles) {
+                // Large models do not fit in cache and the rows are read at random: fetch the
+                // rows of a coming pair while this one is computed.
+                const AHEAD: usize = 8;
+                for (position, ((o, &u), &t)) in out.iter_mut().zip(users).zip(titles).enumerate() {
+                    if let (Some(&next_u), Some(&next_t)) =
+                        (users.get(position + AHEAD), titles.get(position + AHEAD))
+                    {
+                        self.prefetch_rows(next_u, next_t);
+                    }
                     *o = self.predict_index(u, t).est;
                 }
             });
@@ -976,17 +1056,43 @@ impl SvdModel {
         if n == 0 {
             return Vec::new();
         }
-        let mut scored: Vec<(u32, f32)> = (0..self.n_titles() as u32)
-            .filter(|&t| self.knows_title(t) && excluded.binary_search(&t).is_err())
-            .map(|t| (t, score(t)))
-            .collect();
+        // One pass in index order; the sorted exclusion list is walked alongside (no search).
+        // The best `n` so far stay in a small sorted buffer: as indexes grow, a newcomer that
+        // only ties the worst kept score loses (ties go to the lower index), so it must beat it.
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if scored.len() > n {
-            scored.select_nth_unstable_by(n - 1, order);
-            scored.truncate(n);
+        // Beyond `SMALL_TOP` answers, sorted insertion would cost more than a selection.
+        const SMALL_TOP: usize = 64;
+        let mut best: Vec<(u32, f32)> = Vec::with_capacity(n.min(self.n_titles()) + 1);
+        let mut next_excluded = excluded.iter().copied().peekable();
+        for t in 0..self.n_titles() as u32 {
+            while next_excluded.next_if(|&e| e < t).is_some() {}
+            if next_excluded.next_if_eq(&t).is_some() || !self.knows_title(t) {
+                continue;
+            }
+            let candidate = (t, score(t));
+            if n > SMALL_TOP {
+                best.push(candidate);
+                continue;
+            }
+            if best.len() == n {
+                match best.last() {
+                    Some(worst) if candidate.1.total_cmp(&worst.1).is_gt() => {
+                        best.pop();
+                    }
+                    _ => continue,
+                }
+            }
+            let position = best.partition_point(|kept| order(kept, &candidate).is_lt());
+            best.insert(position, candidate);
         }
-        scored.sort_unstable_by(order);
-        scored
+        if n > SMALL_TOP {
+            if best.len() > n {
+                best.select_nth_unstable_by(n - 1, order);
+                best.truncate(n);
+            }
+            best.sort_unstable_by(order);
+        }
+        best
     }
 
     /// The top-`n` titles for a known user, with their (clipped) predicted ratings. Titles are
@@ -1233,14 +1339,33 @@ impl SvdModel {
     }
 }
 
-/// Deals `n` rows into `STRATA` groups of (nearly) equal size through a seeded permutation,
+/// Initial factors for `n_rows` rows, `N(init_mean, init_std_dev)`: drawn in parallel by
+/// chunks of rows, each from its own stream of `(seed, side, chunk)`, so the values do not
+/// depend on the number of threads.
+fn initial_factors(seed: u64, side: u64, n_rows: usize, params: &SvdParams) -> Vec<f32> {
+    const ROWS_PER_CHUNK: usize = 1024;
+    let (mean, std) = (params.init_mean as f64, params.init_std_dev as f64);
+    let mut factors = vec![0.0f32; n_rows * params.n_factors];
+    factors
+        .par_chunks_mut((ROWS_PER_CHUNK * params.n_factors).max(1))
+        .enumerate()
+        .for_each(|(chunk, values)| {
+            let mut rng = Rng::for_stream(seed, &[0, side, chunk as u64]);
+            for value in values {
+                *value = rng.normal(mean, std) as f32;
+            }
+        });
+    factors
+}
+
+/// Deals `n` rows into `strata` groups of (nearly) equal size through a seeded permutation,
 /// so that heavy users or titles do not cluster in one group.
-fn group_assignment(n: usize, mut rng: Rng) -> Vec<u8> {
+fn group_assignment(n: usize, strata: usize, mut rng: Rng) -> Vec<u8> {
     let mut order: Vec<u32> = (0..n as u32).collect();
     rng.shuffle(&mut order);
     let mut group = vec![0u8; n];
     for (position, &row) in order.iter().enumerate() {
-        group[row as usize] = (position * STRATA / n.max(1)) as u8;
+        group[row as usize] = (position * strata / n.max(1)) as u8;
     }
     group
 }
@@ -2000,25 +2125,36 @@ mod tests {
     }
 
     #[test]
-    #[ignore]
-    fn scratch_timing() {
-        let split = crate::eval::read_movielens_split("../shared/data/movielens/ml-100k", "u1").unwrap();
-        for epochs in [0usize, 1, 20, 20, 20] {
-            let mut p = SvdParams::default();
-            p.n_epochs = epochs;
-            p.random_state = Some(0);
-            let t = std::time::Instant::now();
-            let m = SvdModel::fit(&split.train, &p, None).unwrap();
-            eprintln!("epochs {epochs}: {:?} loss {:?}", t.elapsed(), m.loss_history.last());
+    fn vector_dot_products_agree_bit_for_bit_with_the_portable_ones() {
+        let mut rng = Rng::new(5);
+        for n in 0..=103 {
+            let a: Vec<f32> = (0..n).map(|_| rng.normal(0.0, 1.0) as f32).collect();
+            let b: Vec<f32> = (0..n).map(|_| rng.normal(0.0, 1.0) as f32).collect();
+            let plain: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            assert_eq!(
+                dot(&a, &b).to_bits(),
+                dot_portable(&a, &b).to_bits(),
+                "n = {n}"
+            );
+            assert!((dot(&a, &b) as f64 - plain).abs() < 1e-4, "n = {n}");
         }
-        let m = SvdModel::fit(&split.train, &SvdParams { random_state: Some(0), ..SvdParams::default() }, None).unwrap();
-        let n = 1_000_000;
-        let users: Vec<u32> = (0..n).map(|i| (i * 7919 % m.n_users()) as u32).collect();
-        let titles: Vec<u32> = (0..n).map(|i| (i * 104729 % m.n_titles()) as u32).collect();
-        for _ in 0..3 {
-            let t = std::time::Instant::now();
-            let out = m.predict_indexes(&users, &titles).unwrap();
-            eprintln!("predict 1M: {:?} {}", t.elapsed(), out[5]);
+    }
+
+    #[test]
+    fn short_and_long_recommendation_lists_agree() {
+        // Short lists use a sorted buffer, long ones a selection: both rank the same way.
+        let table = taste_table(4);
+        let model = SvdModel::fit(&table, &params(4), None).unwrap();
+        for &user_id in table.user_ids.iter().take(5) {
+            for exclude in [true, false] {
+                let long = model.recommend(user_id, 100_000, exclude).unwrap();
+                let short = model.recommend(user_id, 10, exclude).unwrap();
+                assert!(long.len() > 10);
+                assert_eq!(short[..], long[..10]);
+                let rated = model.rated_by(model.user_index[&user_id]);
+                let expected_len = model.n_titles() - if exclude { rated.len() } else { 0 };
+                assert_eq!(long.len(), expected_len);
+            }
         }
     }
 }
