@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +223,11 @@ def load_artifacts(data_dir: str | Path) -> tuple[Any, Any, list[dict[str, Any]]
     import streamrec as sr
 
     data_dir = Path(data_dir).expanduser()
-    catalog = sr.Catalog(scores=str(data_dir / SCORES_CSV))
-    model = sr.SVD.load(str(data_dir / MODEL_FILE))
+    # Both loads release the GIL, so the model is read while the catalog is parsed.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        model_loading = pool.submit(sr.SVD.load, str(data_dir / MODEL_FILE))
+        catalog = sr.Catalog(scores=str(data_dir / SCORES_CSV))
+        model = model_loading.result()
     users = json.loads((data_dir / USERS_JSON).read_text())
     return catalog, model, users
 
@@ -365,15 +369,20 @@ def serve(
         serve(port=8001, data_dir="/tmp/sr", n_ratings=200_000)
     """
     started = time.perf_counter()
-    import uvicorn
-
     data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
     manifest = read_manifest(data_dir)
     wanted = n_ratings if n_ratings is not None else (manifest or {}).get("n_ratings", FULL_RATINGS)
     if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
         build_artifacts(data_dir, wanted, progress=progress)
         started = time.perf_counter()
-    catalog, model, users = load_artifacts(data_dir)
+    # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(load_artifacts, data_dir)
+        import uvicorn
+
+        from . import api  # noqa: F401 (imported here to overlap with the loading)
+
+        catalog, model, users = loading.result()
     app = create_server_app(catalog, model, users, ui=ui)
     loaded = time.perf_counter() - started
     progress(f"streamrec: artifacts loaded from {data_dir} in {loaded:.2f}s")
