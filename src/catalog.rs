@@ -949,39 +949,11 @@ impl CatalogTable {
     /// Sets each title's score to its mean rating in `ratings` and its rating count (null score,
     /// count 0 for unrated titles). Returns how many ratings name no title of the catalog.
     pub fn attach_ratings(&mut self, ratings: &RatingsTable) -> usize {
-        let n_titles = ratings.title_ids.len();
-        let zero = || (vec![0.0f64; n_titles], vec![0u32; n_titles]);
-        // Chunks accumulate into their own small arrays: 11M ratings over ~23k titles.
-        let (sums, counts) = ratings
-            .titles
-            .par_chunks(1 << 16)
-            .zip(ratings.ratings.par_chunks(1 << 16))
-            .fold(zero, |(mut sums, mut counts), (titles, values)| {
-                for (&title, &value) in titles.iter().zip(values) {
-                    sums[title as usize] += f64::from(value);
-                    counts[title as usize] += 1;
-                }
-                (sums, counts)
-            })
-            .reduce(
-                zero,
-                |(mut sums, mut counts), (other_sums, other_counts)| {
-                    sums.iter_mut()
-                        .zip(&other_sums)
-                        .for_each(|(sum, other)| *sum += other);
-                    counts
-                        .iter_mut()
-                        .zip(&other_counts)
-                        .for_each(|(count, other)| *count += other);
-                    (sums, counts)
-                },
-            );
-        let stats = ratings.title_ids.iter().enumerate().map(|(index, id)| {
-            let count = counts[index];
-            let mean = (count > 0).then(|| sums[index] / f64::from(count));
-            (id.as_str(), mean, count)
-        });
-        self.attach_title_stats(stats)
+        let stats = ratings.title_stats();
+        self.attach_title_stats(ratings.title_ids.iter().zip(&stats).map(|(id, stat)| {
+            let mean = (stat.count > 0).then_some(stat.mean);
+            (id.as_str(), mean, stat.count)
+        }))
     }
 
     /// Sets each title's score and rating count from per-title statistics `(id, mean rating,

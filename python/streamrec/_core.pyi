@@ -77,7 +77,7 @@ class Catalog:
         """Write the table to Parquet. ``catalog.write_parquet("catalog.parquet")``."""
     def write_csv(self, path: str | _os.PathLike[str]) -> None:
         """Write the table to CSV (dates as YYYY-mm-dd). ``catalog.write_csv("catalog.csv")``."""
-    def with_ratings(self, ratings: _Any) -> Catalog:
+    def with_ratings(self, ratings: Ratings) -> Catalog:
         """A new catalog whose ``score`` is each title's mean rating in ``ratings`` (an
         ``sr.Ratings``; null where a title has none) with a ``rating_count`` column; ratings of
         unknown titles are counted in ``unknown_rating_count``.

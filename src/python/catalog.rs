@@ -1,12 +1,14 @@
 //! Python face of the catalog ETL and queries: `read_catalog` and the `Catalog` class.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use polars::prelude::*;
 use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyDict};
 use pyo3_polars::PyDataFrame;
 
+use super::ratings::PyRatings;
 use super::to_py_err;
 use crate::catalog::{
     civil_from_days, read_catalog_dir, read_catalog_dir_frame, read_catalog_files,
@@ -239,27 +241,13 @@ impl PyCatalog {
 
     /// A new catalog scored by the mean rating of each title in `ratings`, with a
     /// `rating_count` column: `sr.Catalog().with_ratings(sr.read_ratings("ratings/"))`.
-    ///
-    /// Reads `ratings.title_stats()` (title_id, score, rating_count), so the binding needs no
-    /// access to the ratings' internals.
-    fn with_ratings(&self, py: Python<'_>, ratings: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
-        let stats: PyDataFrame = ratings.call_method0("title_stats")?.extract()?;
+    fn with_ratings(&self, py: Python<'_>, ratings: PyRef<'_, PyRatings>) -> PyCatalog {
+        let ratings = Arc::clone(&ratings.inner);
         let mut table = self.catalog.table().clone();
-        let result = py.detach(move || {
-            let frame = stats.0;
-            let ids = frame.column("title_id")?.cast(&DataType::String)?;
-            let means = frame.column("score")?.cast(&DataType::Float64)?;
-            let counts = frame.column("rating_count")?.cast(&DataType::UInt32)?;
-            let (ids, means, counts) = (ids.str()?, means.f64()?, counts.u32()?);
-            let stats = ids
-                .iter()
-                .zip(means.iter())
-                .zip(counts.iter())
-                .filter_map(|((id, mean), count)| Some((id?, mean, count.unwrap_or(0))));
-            let unknown = table.attach_title_stats(stats);
-            Ok::<_, PolarsError>(PyCatalog::from_table(table, Some(unknown)))
-        });
-        result.map_err(|error| to_py_err(error.into()))
+        py.detach(move || {
+            let unknown = table.attach_ratings(&ratings);
+            PyCatalog::from_table(table, Some(unknown))
+        })
     }
 
     /// The longest title of `duration_type` ("min" or "season"), optionally of that year and
