@@ -124,30 +124,28 @@ impl Moments {
 /// dense-index order.
 pub fn ratings_per_user(table: &RatingsTable) -> Result<DataFrame> {
     let moments = moments_by(&table.users, &table.ratings, table.n_users());
-    Ok(DataFrame::new(
-        moments.len(),
-        vec![
-            Column::new("user_id".into(), table.user_ids.clone()),
-            Column::new(
-                "rating_count".into(),
-                moments.iter().map(|m| m.count as u32).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "mean_rating".into(),
-                moments.iter().map(Moments::mean).collect::<Vec<_>>(),
-            ),
-        ],
-    )?)
+    count_and_mean_frame(
+        Column::new("user_id".into(), table.user_ids.clone()),
+        &moments,
+    )
 }
 
 /// `title_id` (String), `rating_count` (UInt32), `mean_rating` (Float64): one row per title,
 /// in dense-index order.
 pub fn ratings_per_title(table: &RatingsTable) -> Result<DataFrame> {
     let moments = moments_by(&table.titles, &table.ratings, table.n_titles());
+    count_and_mean_frame(
+        Column::new("title_id".into(), table.title_ids.clone()),
+        &moments,
+    )
+}
+
+/// The id column beside each group's rating count and mean.
+fn count_and_mean_frame(ids: Column, moments: &[Moments]) -> Result<DataFrame> {
     Ok(DataFrame::new(
         moments.len(),
         vec![
-            Column::new("title_id".into(), table.title_ids.clone()),
+            ids,
             Column::new(
                 "rating_count".into(),
                 moments.iter().map(|m| m.count as u32).collect::<Vec<_>>(),
