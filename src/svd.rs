@@ -27,19 +27,23 @@
 //!
 //! # Parallel and reproducible: a stratified block schedule (FPSGD / libmf)
 //!
-//! Users and titles are each dealt into `S` groups by a seeded permutation, which cuts the
-//! rating matrix into `S x S` blocks. `S` ([`strata_for`]) depends only on the number of
-//! ratings: 4 below 2M ratings (few synchronisation points, which matter on small data and
-//! busy machines), 8 below 20M, 16 above. An epoch runs `S` sub-epochs; in sub-epoch `s`
-//! the blocks `(g, (g + s) mod S)` for every `g` touch pairwise disjoint users and titles, so
-//! rayon runs them in parallel with no locks and no lost updates. Within a block the ratings
-//! are shuffled once per fit by a generator seeded from `(random_state, block)` alone, and
-//! every epoch visits them in that order (as Surprise repeats its order every epoch; a
-//! reshuffle per epoch cost time and gained no accuracy). Neither the grouping, the order nor
-//! the summation of the loss depends on the number of threads or on scheduling, so the same
-//! seed and data give a bit-identical model on 1 or 64 threads. The SGD sequence differs from Surprise's
-//! (which visits ratings user by user without shuffling); the fixed point it converges to
-//! and its accuracy are the same within noise (see the MovieLens tests).
+//! Users and titles are each dealt into `S` groups holding nearly equal numbers of ratings
+//! (in decreasing order of rating count, ties in a seeded random order), which cuts the
+//! rating matrix into `S x S` blocks of similar size. `S` ([`strata_for`]) depends only on
+//! the number of ratings: 4 below 2M ratings (few synchronisation points, which matter on
+//! small data and busy machines), 8 below 20M, 16 above. An epoch runs `S` sub-epochs; in
+//! sub-epoch `s` the blocks `(g, (g + s) mod S)` for every `g` touch pairwise disjoint users
+//! and titles, so rayon runs them in parallel with no locks and no lost updates, each worker
+//! always on the same user groups (their rows stay in its cache). Within a block the
+//! ratings are visited user by user, each user's in table order, as Surprise visits its
+//! trainset, with the block's two halves interleaved (`a0 b0 a1 b1 ...`): two neighbouring
+//! ratings then rarely share a user or a title, and the AVX2 kernel computes such a pair side
+//! by side, which gives exactly the sequential result. Every epoch visits the ratings in the
+//! same order (as Surprise does). Neither the grouping, the order nor the summation of the
+//! loss depends on the number of threads or on scheduling, so the same seed and data give a
+//! bit-identical model on 1 or 64 threads. The SGD sequence differs from Surprise's only by
+//! the blocks and the interleaving; the fixed point it converges to and its accuracy are the same
+//! within noise (see the MovieLens tests).
 //!
 //! Beyond Surprise: [`SvdModel::recommend`], [`SvdModel::similar_titles`],
 //! [`SvdModel::recommend_for_ratings`] (fold-in of a new user), [`SvdModel::partial_fit`]
@@ -288,9 +292,9 @@ fn clock_seed() -> u64 {
 
 // ---------------------------------------------------------------------------------------
 // Vector kernels. The dot product sums chunk `k` of eight factors into accumulator `k % 4`
-// (four independent chains hide the add latency), then combines the lanes in a fixed order,
-// so the result never depends on threads, and the AVX2 and portable versions agree bit for
-// bit (no fused multiply-add anywhere).
+// (four independent chains hide the latency), then combines the lanes in a fixed order, so
+// the result never depends on threads, and the AVX2 and portable versions agree bit for bit:
+// both fuse the same multiply-adds (`f32::mul_add` rounds once, as the FMA instruction does).
 
 #[inline(always)]
 fn combine_lanes(acc: &[[f32; 8]; 4]) -> f32 {
@@ -309,7 +313,7 @@ fn combine_lanes(acc: &[[f32; 8]; 4]) -> f32 {
 fn tail_dot(a: &[f32], b: &[f32]) -> f32 {
     let mut tail = 0.0f32;
     for (x, y) in a.iter().zip(b) {
-        tail += x * y;
+        tail = x.mul_add(*y, tail);
     }
     tail
 }
@@ -323,7 +327,7 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     for (xa, xb) in a[..body].chunks_exact(32).zip(b[..body].chunks_exact(32)) {
         for (k, acc) in acc.iter_mut().enumerate() {
             for l in 0..8 {
-                acc[l] += xa[8 * k + l] * xb[8 * k + l];
+                acc[l] = xa[8 * k + l].mul_add(xb[8 * k + l], acc[l]);
             }
         }
     }
@@ -332,18 +336,18 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let tail = tail_dot(rest_a.remainder(), rest_b.remainder());
     for ((xa, xb), acc) in rest_a.zip(rest_b).zip(acc.iter_mut()) {
         for l in 0..8 {
-            acc[l] += xa[l] * xb[l];
+            acc[l] = xa[l].mul_add(xb[l], acc[l]);
         }
     }
     combine_lanes(&acc) + tail
 }
 
-/// AVX2 dot product of `n` floats at `a` and `b`, same operations as [`dot_portable`].
+/// AVX2 + FMA dot product of `n` floats at `a` and `b`, same operations as [`dot_portable`].
 ///
 /// # Safety
-/// The CPU must have AVX2 and both pointers must be valid for `n` reads.
+/// The CPU must have AVX2 and FMA, and both pointers must be valid for `n` reads.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn dot_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
     dot_avx2_inline(a, b, n)
 }
@@ -352,7 +356,7 @@ unsafe fn dot_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
 /// function cannot be `inline(always)`).
 ///
 /// # Safety
-/// As for [`dot_avx2`]; only call it from a function compiled with AVX2 enabled.
+/// As for [`dot_avx2`]; only call it from a function compiled with AVX2 and FMA enabled.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
@@ -365,37 +369,28 @@ unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
     let mut k = 0;
     while k + 4 <= chunks {
         let o = 8 * k;
-        acc0 = _mm256_add_ps(
-            acc0,
-            _mm256_mul_ps(_mm256_loadu_ps(a.add(o)), _mm256_loadu_ps(b.add(o))),
-        );
-        acc1 = _mm256_add_ps(
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(o)), _mm256_loadu_ps(b.add(o)), acc0);
+        acc1 = _mm256_fmadd_ps(
+            _mm256_loadu_ps(a.add(o + 8)),
+            _mm256_loadu_ps(b.add(o + 8)),
             acc1,
-            _mm256_mul_ps(_mm256_loadu_ps(a.add(o + 8)), _mm256_loadu_ps(b.add(o + 8))),
         );
-        acc2 = _mm256_add_ps(
+        acc2 = _mm256_fmadd_ps(
+            _mm256_loadu_ps(a.add(o + 16)),
+            _mm256_loadu_ps(b.add(o + 16)),
             acc2,
-            _mm256_mul_ps(
-                _mm256_loadu_ps(a.add(o + 16)),
-                _mm256_loadu_ps(b.add(o + 16)),
-            ),
         );
-        acc3 = _mm256_add_ps(
+        acc3 = _mm256_fmadd_ps(
+            _mm256_loadu_ps(a.add(o + 24)),
+            _mm256_loadu_ps(b.add(o + 24)),
             acc3,
-            _mm256_mul_ps(
-                _mm256_loadu_ps(a.add(o + 24)),
-                _mm256_loadu_ps(b.add(o + 24)),
-            ),
         );
         k += 4;
     }
     let rest = [&mut acc0, &mut acc1, &mut acc2];
     for acc in rest.into_iter().take(chunks - k) {
         let o = 8 * k;
-        *acc = _mm256_add_ps(
-            *acc,
-            _mm256_mul_ps(_mm256_loadu_ps(a.add(o)), _mm256_loadu_ps(b.add(o))),
-        );
+        *acc = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(o)), _mm256_loadu_ps(b.add(o)), *acc);
         k += 1;
     }
     let lanes = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
@@ -414,17 +409,17 @@ unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
 }
 
 #[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
+fn has_avx2_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 #[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        if has_avx2() {
+        if has_avx2_fma() {
             let n = a.len().min(b.len());
-            // SAFETY: AVX2 is present and both slices hold at least `n` floats.
+            // SAFETY: AVX2 and FMA are present and both slices hold at least `n` floats.
             return unsafe { dot_avx2(a.as_ptr(), b.as_ptr(), n) };
         }
     }
@@ -452,10 +447,11 @@ unsafe impl Send for SharedParams {}
 unsafe impl Sync for SharedParams {}
 
 /// One SGD pass over a block; returns the sum of squared errors seen before each update.
-/// Uses AVX2 when the CPU has it: the arithmetic is the same operation by operation (no
-/// fused multiply-add, fixed summation order), so the results are bit-identical either way.
-/// The factor update `p += lr (err q - reg p)` is evaluated as `(1 - lr reg) p + (lr err) q`
-/// (the same rule, three operations per factor instead of five).
+/// Uses AVX2 and FMA when the CPU has them: the arithmetic is the same operation by operation
+/// (the same fused multiply-adds, fixed summation order), so the results are bit-identical
+/// either way. The factor update `p += lr (err q - reg p)` is evaluated as
+/// `(lr err) q + (1 - lr reg) p` with one rounding for the multiply-add (the same rule, two
+/// operations per factor instead of five).
 ///
 /// # Safety
 /// No other thread may access the rows of the users and titles of `block` meanwhile.
@@ -469,19 +465,98 @@ unsafe fn sgd_block(
 ) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
-        if has_avx2() {
+        if has_avx2_fma() {
             return sgd_block_avx2(block, shared, n_factors, global_mean, biased, rates);
         }
     }
     sgd_block_portable(block, shared, n_factors, global_mean, biased, rates)
 }
 
-/// How many ratings ahead the AVX2 kernel prefetches factor rows.
+/// How many ratings ahead the AVX2 kernel prefetches title rows.
 #[cfg(target_arch = "x86_64")]
-const PREFETCH_DISTANCE: usize = 2;
+const PREFETCH_DISTANCE: usize = 4;
+
+/// The constants of one SGD pass, in the form the AVX2 kernel uses them.
+#[cfg(target_arch = "x86_64")]
+struct AvxStep {
+    n_factors: usize,
+    global_mean: f32,
+    biased: bool,
+    keep_p: f32,
+    keep_q: f32,
+}
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+impl AvxStep {
+    /// The prediction error of `triplet` with the current parameters.
+    ///
+    /// # Safety
+    /// AVX2 only; the rows of `triplet` must be valid and not written concurrently.
+    #[inline(always)]
+    unsafe fn error(&self, triplet: &Triplet, shared: &SharedParams) -> f32 {
+        let pu = shared
+            .user_factors
+            .add(triplet.user as usize * self.n_factors);
+        let qi = shared
+            .item_factors
+            .add(triplet.title as usize * self.n_factors);
+        let mut estimate = dot_avx2_inline(pu, qi, self.n_factors);
+        if self.biased {
+            estimate += self.global_mean
+                + *shared.user_biases.add(triplet.user as usize)
+                + *shared.item_biases.add(triplet.title as usize);
+        }
+        triplet.rating - estimate
+    }
+
+    /// Applies the update rules for `triplet` with its error `err`.
+    ///
+    /// # Safety
+    /// As for [`AvxStep::error`].
+    #[inline(always)]
+    unsafe fn update(&self, triplet: &Triplet, err: f32, shared: &SharedParams, rates: &Rates) {
+        use std::arch::x86_64::*;
+        let (user, title) = (triplet.user as usize, triplet.title as usize);
+        if self.biased {
+            let bu = &mut *shared.user_biases.add(user);
+            *bu += rates.lr_bu * (err - rates.reg_bu * *bu);
+            let bi = &mut *shared.item_biases.add(title);
+            *bi += rates.lr_bi * (err - rates.reg_bi * *bi);
+        }
+        let pu = shared.user_factors.add(user * self.n_factors);
+        let qi = shared.item_factors.add(title * self.n_factors);
+        let (keep_p, keep_q) = (self.keep_p, self.keep_q);
+        let (step_p, step_q) = (rates.lr_pu * err, rates.lr_qi * err);
+        let keep_p8 = _mm256_set1_ps(keep_p);
+        let keep_q8 = _mm256_set1_ps(keep_q);
+        let step_p8 = _mm256_set1_ps(step_p);
+        let step_q8 = _mm256_set1_ps(step_q);
+        let body = self.n_factors / 8 * 8;
+        let mut f = 0;
+        while f < body {
+            let p = _mm256_loadu_ps(pu.add(f));
+            let q = _mm256_loadu_ps(qi.add(f));
+            let new_p = _mm256_fmadd_ps(step_p8, q, _mm256_mul_ps(keep_p8, p));
+            let new_q = _mm256_fmadd_ps(step_q8, p, _mm256_mul_ps(keep_q8, q));
+            _mm256_storeu_ps(pu.add(f), new_p);
+            _mm256_storeu_ps(qi.add(f), new_q);
+            f += 8;
+        }
+        while f < self.n_factors {
+            let (p, q) = (*pu.add(f), *qi.add(f));
+            *pu.add(f) = step_p.mul_add(q, keep_p * p);
+            *qi.add(f) = step_q.mul_add(p, keep_q * q);
+            f += 1;
+        }
+    }
+}
+
+/// The AVX2 pass over a block. Two consecutive ratings that share neither user nor title
+/// do not interact, so the kernel computes both errors before applying both updates: the
+/// same result as one after the other, with two independent dependency chains for the CPU
+/// to overlap (a lone chain of dot product, error and update leaves most of it idle).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn sgd_block_avx2(
     block: &[Triplet],
     shared: &SharedParams,
@@ -491,60 +566,48 @@ unsafe fn sgd_block_avx2(
     rates: &Rates,
 ) -> f64 {
     use std::arch::x86_64::*;
-    let keep_p = 1.0 - rates.lr_pu * rates.reg_pu;
-    let keep_q = 1.0 - rates.lr_qi * rates.reg_qi;
-    let keep_p8 = _mm256_set1_ps(keep_p);
-    let keep_q8 = _mm256_set1_ps(keep_q);
-    let body = n_factors / 8 * 8;
+    let step = AvxStep {
+        n_factors,
+        global_mean,
+        biased,
+        keep_p: 1.0 - rates.lr_pu * rates.reg_pu,
+        keep_q: 1.0 - rates.lr_qi * rates.reg_qi,
+    };
     let row_bytes = n_factors * std::mem::size_of::<f32>();
-    let mut squared_error = 0.0f64;
-    for (position, triplet) in block.iter().enumerate() {
-        // The rows are read at random: fetch those of a coming rating while this one runs.
+    let prefetch_title_row = |position: usize| {
+        // Title rows are read at random; the users' rows are at hand (ratings come grouped
+        // by user).
         if let Some(ahead) = block.get(position + PREFETCH_DISTANCE) {
-            let user_row = shared.user_factors.add(ahead.user as usize * n_factors) as *const i8;
             let item_row = shared.item_factors.add(ahead.title as usize * n_factors) as *const i8;
             let mut offset = 0;
             while offset < row_bytes {
-                _mm_prefetch::<_MM_HINT_T0>(user_row.add(offset));
                 _mm_prefetch::<_MM_HINT_T0>(item_row.add(offset));
                 offset += 64;
             }
         }
-        let user = triplet.user as usize;
-        let title = triplet.title as usize;
-        let pu = shared.user_factors.add(user * n_factors);
-        let qi = shared.item_factors.add(title * n_factors);
-        let bu = &mut *shared.user_biases.add(user);
-        let bi = &mut *shared.item_biases.add(title);
-        let mut estimate = dot_avx2_inline(pu, qi, n_factors);
-        if biased {
-            estimate += global_mean + *bu + *bi;
-        }
-        let err = triplet.rating - estimate;
-        squared_error += (err as f64) * (err as f64);
-        if biased {
-            *bu += rates.lr_bu * (err - rates.reg_bu * *bu);
-            *bi += rates.lr_bi * (err - rates.reg_bi * *bi);
-        }
-        let step_p = rates.lr_pu * err;
-        let step_q = rates.lr_qi * err;
-        let step_p8 = _mm256_set1_ps(step_p);
-        let step_q8 = _mm256_set1_ps(step_q);
-        let mut f = 0;
-        while f < body {
-            let p = _mm256_loadu_ps(pu.add(f));
-            let q = _mm256_loadu_ps(qi.add(f));
-            let new_p = _mm256_add_ps(_mm256_mul_ps(keep_p8, p), _mm256_mul_ps(step_p8, q));
-            let new_q = _mm256_add_ps(_mm256_mul_ps(keep_q8, q), _mm256_mul_ps(step_q8, p));
-            _mm256_storeu_ps(pu.add(f), new_p);
-            _mm256_storeu_ps(qi.add(f), new_q);
-            f += 8;
-        }
-        while f < n_factors {
-            let (p, q) = (*pu.add(f), *qi.add(f));
-            *pu.add(f) = keep_p * p + step_p * q;
-            *qi.add(f) = keep_q * q + step_q * p;
-            f += 1;
+    };
+    let mut squared_error = 0.0f64;
+    let mut position = 0;
+    while position < block.len() {
+        let first = &block[position];
+        prefetch_title_row(position);
+        match block.get(position + 1) {
+            Some(second) if second.user != first.user && second.title != first.title => {
+                prefetch_title_row(position + 1);
+                let err_first = step.error(first, shared);
+                let err_second = step.error(second, shared);
+                squared_error += (err_first as f64) * (err_first as f64);
+                squared_error += (err_second as f64) * (err_second as f64);
+                step.update(first, err_first, shared, rates);
+                step.update(second, err_second, shared, rates);
+                position += 2;
+            }
+            _ => {
+                let err = step.error(first, shared);
+                squared_error += (err as f64) * (err as f64);
+                step.update(first, err, shared, rates);
+                position += 1;
+            }
         }
     }
     squared_error
@@ -583,8 +646,8 @@ unsafe fn sgd_block_portable(
         let (step_p, step_q) = (rates.lr_pu * err, rates.lr_qi * err);
         for (p, q) in pu.iter_mut().zip(qi.iter_mut()) {
             let (old_p, old_q) = (*p, *q);
-            *p = keep_p * old_p + step_p * old_q;
-            *q = keep_q * old_q + step_q * old_p;
+            *p = step_p.mul_add(old_q, keep_p * old_p);
+            *q = step_q.mul_add(old_p, keep_q * old_q);
         }
     }
     squared_error
@@ -640,6 +703,19 @@ pub struct SvdModel {
     /// How many warm starts ([`SvdModel::partial_fit`]) followed the fit.
     pub generation: u32,
     item_norms: Vec<f32>,
+}
+
+/// `[a0, b0, a1, b1, ...]` from the halves `[a0, a1, ...]` and `[b0, b1, ...]` of `items`.
+fn interleave_halves<T: Copy>(items: &[T]) -> Vec<T> {
+    let (front, back) = items.split_at(items.len().div_ceil(2));
+    let mut woven = Vec::with_capacity(items.len());
+    for (position, &item) in front.iter().enumerate() {
+        woven.push(item);
+        if let Some(&other) = back.get(position) {
+            woven.push(other);
+        }
+    }
+    woven
 }
 
 fn validate_table(table: &RatingsTable) -> Result<()> {
@@ -777,10 +853,22 @@ impl SvdModel {
         let n_titles = self.title_ids.len();
         let stream = self.generation as u64 + 1;
         let strata = strata_for(triplets.len());
-        let user_group =
-            group_assignment(n_users, strata, Rng::for_stream(self.seed, &[stream, 1]));
-        let title_group =
-            group_assignment(n_titles, strata, Rng::for_stream(self.seed, &[stream, 2]));
+        let mut user_counts = vec![0u32; n_users];
+        let mut title_counts = vec![0u32; n_titles];
+        for t in &triplets {
+            user_counts[t.user as usize] += 1;
+            title_counts[t.title as usize] += 1;
+        }
+        let user_group = group_assignment(
+            &user_counts,
+            strata,
+            Rng::for_stream(self.seed, &[stream, 1]),
+        );
+        let title_group = group_assignment(
+            &title_counts,
+            strata,
+            Rng::for_stream(self.seed, &[stream, 2]),
+        );
 
         let mut sizes = vec![0usize; strata * strata];
         for t in &triplets {
@@ -794,12 +882,13 @@ impl SvdModel {
                 .push(t);
         }
         let n_ratings: usize = sizes.iter().sum();
-        blocks
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(block_id, block)| {
-                Rng::for_stream(self.seed, &[stream, 3, block_id as u64]).shuffle(block)
-            });
+        // Each block is visited user by user, as Surprise visits its trainset (a stable sort
+        // keeps each user's ratings in table order), with the two halves interleaved so that
+        // neighbouring ratings rarely share a user (see `sgd_block_avx2`).
+        blocks.par_iter_mut().for_each(|block| {
+            block.sort_by_key(|t| t.user);
+            *block = interleave_halves(block);
+        });
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
             (self.n_factors, self.global_mean, self.params.biased);
@@ -812,16 +901,27 @@ impl SvdModel {
         for epoch in 0..n_epochs {
             let mut squared_error = 0.0f64;
             for shift in 0..strata {
-                let errors: Vec<f64> = blocks
-                    .par_chunks(strata)
-                    .enumerate()
-                    .map(|(group, row)| {
-                        let block = &row[(group + shift) % strata];
-                        // SAFETY: the blocks of one shift cover pairwise disjoint user groups
-                        // (one row each) and title groups (a cyclic shift of the rows).
-                        unsafe { sgd_block(block, &shared, n_factors, global_mean, biased, &rates) }
-                    })
-                    .collect();
+                // Worker `w` always takes the user groups `w, w + T, ...`: their rows stay in
+                // its core's cache from one sub-epoch to the next (work stealing would move
+                // them between cores).
+                let per_worker: Vec<Vec<(usize, f64)>> = rayon::broadcast(|worker| {
+                    (worker.index()..strata)
+                        .step_by(worker.num_threads())
+                        .map(|group| {
+                            let block = &blocks[group * strata + (group + shift) % strata];
+                            // SAFETY: the blocks of one shift cover pairwise disjoint user
+                            // groups (one row each) and title groups (a cyclic shift).
+                            let error = unsafe {
+                                sgd_block(block, &shared, n_factors, global_mean, biased, &rates)
+                            };
+                            (group, error)
+                        })
+                        .collect()
+                });
+                let mut errors = vec![0.0f64; strata];
+                for (group, error) in per_worker.into_iter().flatten() {
+                    errors[group] = error;
+                }
                 squared_error += errors.iter().sum::<f64>();
             }
             let train_rmse = (squared_error / n_ratings.max(1) as f64).sqrt();
@@ -1360,12 +1460,22 @@ fn initial_factors(seed: u64, side: u64, n_rows: usize, params: &SvdParams) -> V
 
 /// Deals `n` rows into `strata` groups of (nearly) equal size through a seeded permutation,
 /// so that heavy users or titles do not cluster in one group.
-fn group_assignment(n: usize, strata: usize, mut rng: Rng) -> Vec<u8> {
-    let mut order: Vec<u32> = (0..n as u32).collect();
+/// Deals rows (users or titles) into `strata` groups holding nearly equal numbers of
+/// ratings, so that the blocks running side by side take about as long: rows in decreasing
+/// order of `counts` (ties in a seeded random order) go round in a snake, 0..S then S..0.
+fn group_assignment(counts: &[u32], strata: usize, mut rng: Rng) -> Vec<u8> {
+    let mut order: Vec<u32> = (0..counts.len() as u32).collect();
     rng.shuffle(&mut order);
-    let mut group = vec![0u8; n];
+    order.sort_by_key(|&row| std::cmp::Reverse(counts[row as usize]));
+    let mut group = vec![0u8; counts.len()];
     for (position, &row) in order.iter().enumerate() {
-        group[row as usize] = (position * strata / n.max(1)) as u8;
+        let lap = position / strata;
+        let seat = position % strata;
+        group[row as usize] = if lap % 2 == 0 {
+            seat
+        } else {
+            strata - 1 - seat
+        } as u8;
     }
     group
 }
@@ -2122,6 +2232,51 @@ mod tests {
         let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / samples.len() as f64;
         assert!((mean - 1.0).abs() < 0.05, "{mean}");
         assert!((var.sqrt() - 2.0).abs() < 0.05, "{var}");
+    }
+
+    #[test]
+    fn vector_and_portable_kernels_train_bit_identical_parameters() {
+        // Neighbouring ratings that share a user or a title (taken one after the other by the
+        // AVX2 kernel) and ones that share neither (taken side by side), factor counts with and
+        // without a tail of fewer than eight.
+        let mut rng = Rng::new(11);
+        let block: Vec<Triplet> = (0..400)
+            .map(|_| Triplet {
+                user: rng.below(6) as u32,
+                title: rng.below(9) as u32,
+                rating: 1.0 + rng.below(9) as f32 / 2.0,
+            })
+            .collect();
+        let rates = SvdParams::default().rates();
+        for n_factors in [3, 8, 100] {
+            let initial = |n_rows: usize, rng: &mut Rng| -> Vec<f32> {
+                (0..n_rows * n_factors)
+                    .map(|_| rng.normal(0.0, 0.1) as f32)
+                    .collect()
+            };
+            let mut rng = Rng::new(n_factors as u64);
+            let (users, items) = (initial(6, &mut rng), initial(9, &mut rng));
+            let run = |vector: bool| {
+                let (mut pu, mut qi) = (users.clone(), items.clone());
+                let (mut bu, mut bi) = (vec![0.0f32; 6], vec![0.0f32; 9]);
+                let shared = SharedParams {
+                    user_factors: pu.as_mut_ptr(),
+                    item_factors: qi.as_mut_ptr(),
+                    user_biases: bu.as_mut_ptr(),
+                    item_biases: bi.as_mut_ptr(),
+                };
+                let loss = unsafe {
+                    if vector {
+                        sgd_block(&block, &shared, n_factors, 3.0, true, &rates)
+                    } else {
+                        sgd_block_portable(&block, &shared, n_factors, 3.0, true, &rates)
+                    }
+                };
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                (loss.to_bits(), bits(&pu), bits(&qi), bits(&bu), bits(&bi))
+            };
+            assert_eq!(run(true), run(false), "n_factors = {n_factors}");
+        }
     }
 
     #[test]
