@@ -1471,7 +1471,7 @@ fn group_assignment(counts: &[u32], strata: usize, mut rng: Rng) -> Vec<u8> {
     for (position, &row) in order.iter().enumerate() {
         let lap = position / strata;
         let seat = position % strata;
-        group[row as usize] = if lap % 2 == 0 {
+        group[row as usize] = if lap.is_multiple_of(2) {
             seat
         } else {
             strata - 1 - seat
