@@ -705,6 +705,33 @@ pub struct SvdModel {
     item_norms: Vec<f32>,
 }
 
+/// `items` stably sorted by `key` (below `n_keys`), and where each key's run starts
+/// (`n_keys + 1` positions): a counting sort, linear in the number of items.
+fn counting_sort<T: Copy>(
+    items: &[T],
+    n_keys: usize,
+    key: impl Fn(&T) -> usize,
+) -> (Vec<T>, Vec<usize>) {
+    let mut starts = vec![0usize; n_keys + 1];
+    for item in items {
+        starts[key(item) + 1] += 1;
+    }
+    for k in 0..n_keys {
+        starts[k + 1] += starts[k];
+    }
+    let Some(&first) = items.first() else {
+        return (Vec::new(), starts);
+    };
+    let mut sorted = vec![first; items.len()];
+    let mut next = starts[..n_keys].to_vec();
+    for item in items {
+        let slot = &mut next[key(item)];
+        sorted[*slot] = *item;
+        *slot += 1;
+    }
+    (sorted, starts)
+}
+
 /// `[a0, b0, a1, b1, ...]` from the halves `[a0, a1, ...]` and `[b0, b1, ...]` of `items`.
 fn interleave_halves<T: Copy>(items: &[T]) -> Vec<T> {
     let (front, back) = items.split_at(items.len().div_ceil(2));
@@ -825,13 +852,6 @@ impl SvdModel {
             generation: 0,
             item_norms: Vec::new(),
         };
-        model.rebuild_rated(
-            table
-                .users
-                .iter()
-                .copied()
-                .zip(table.titles.iter().copied()),
-        );
         let triplets: Vec<Triplet> = table
             .users
             .iter()
@@ -843,6 +863,7 @@ impl SvdModel {
                 rating,
             })
             .collect();
+        model.rebuild_rated(&triplets);
         model.run_sgd(triplets, params.n_epochs, progress);
         Ok(model)
     }
@@ -870,25 +891,30 @@ impl SvdModel {
             Rng::for_stream(self.seed, &[stream, 2]),
         );
 
-        let mut sizes = vec![0usize; strata * strata];
-        for t in &triplets {
-            sizes[user_group[t.user as usize] as usize * strata
-                + title_group[t.title as usize] as usize] += 1;
+        // Each block is visited user by user, as Surprise visits its trainset, each user's
+        // ratings in table order: two stable counting sorts (by user, then by block) put the
+        // ratings in that order, block after block. The two halves of each block are then
+        // interleaved so that neighbouring ratings rarely share a user (see `sgd_block_avx2`).
+        let n_ratings = triplets.len();
+        let (by_user, _) = counting_sort(&triplets, n_users, |t| t.user as usize);
+        drop(triplets);
+        let block_of = |t: &Triplet| {
+            user_group[t.user as usize] as usize * strata + title_group[t.title as usize] as usize
+        };
+        let (mut ordered, block_starts) = counting_sort(&by_user, strata * strata, block_of);
+        drop(by_user);
+        let mut block_slices: Vec<&mut [Triplet]> = Vec::with_capacity(strata * strata);
+        let mut rest: &mut [Triplet] = &mut ordered;
+        for window in block_starts.windows(2) {
+            let (block, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
+            block_slices.push(block);
+            rest = tail;
         }
-        let mut blocks: Vec<Vec<Triplet>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-        for t in triplets {
-            blocks[user_group[t.user as usize] as usize * strata
-                + title_group[t.title as usize] as usize]
-                .push(t);
-        }
-        let n_ratings: usize = sizes.iter().sum();
-        // Each block is visited user by user, as Surprise visits its trainset (a stable sort
-        // keeps each user's ratings in table order), with the two halves interleaved so that
-        // neighbouring ratings rarely share a user (see `sgd_block_avx2`).
-        blocks.par_iter_mut().for_each(|block| {
-            block.sort_by_key(|t| t.user);
-            *block = interleave_halves(block);
+        block_slices.par_iter_mut().for_each(|block| {
+            let woven = interleave_halves(block);
+            block.copy_from_slice(&woven);
         });
+        let blocks: Vec<&[Triplet]> = block_slices.into_iter().map(|block| &*block).collect();
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
             (self.n_factors, self.global_mean, self.params.biased);
@@ -908,7 +934,7 @@ impl SvdModel {
                     (worker.index()..strata)
                         .step_by(worker.num_threads())
                         .map(|group| {
-                            let block = &blocks[group * strata + (group + shift) % strata];
+                            let block = blocks[group * strata + (group + shift) % strata];
                             // SAFETY: the blocks of one shift cover pairwise disjoint user
                             // groups (one row each) and title groups (a cyclic shift).
                             let error = unsafe {
@@ -940,33 +966,71 @@ impl SvdModel {
         self.item_norms.clear();
     }
 
-    /// Rebuilds the per-user sorted lists of rated titles from the existing ones plus `pairs`.
-    fn rebuild_rated(&mut self, pairs: impl Iterator<Item = (u32, u32)>) {
+    /// Rebuilds the per-user sorted lists of rated titles from the existing ones plus the
+    /// titles of `new`: a counting sort into place, then each user's list sorted and
+    /// deduplicated in parallel.
+    fn rebuild_rated(&mut self, new: &[Triplet]) {
         let n_users = self.user_ids.len();
-        let mut lists: Vec<Vec<u32>> = (0..n_users)
-            .map(|u| {
-                if u + 1 < self.rated_offsets.len() {
-                    self.rated_titles
-                        [self.rated_offsets[u] as usize..self.rated_offsets[u + 1] as usize]
-                        .to_vec()
-                } else {
-                    Vec::new()
+        let old_list = |user: usize| -> &[u32] {
+            match self.rated_offsets.get(user..user + 2) {
+                Some(&[start, end]) => &self.rated_titles[start as usize..end as usize],
+                _ => &[],
+            }
+        };
+        let mut starts = vec![0usize; n_users + 1];
+        for (user, start) in starts[1..].iter_mut().enumerate() {
+            *start = old_list(user).len();
+        }
+        for t in new {
+            starts[t.user as usize + 1] += 1;
+        }
+        for user in 0..n_users {
+            starts[user + 1] += starts[user];
+        }
+        let mut titles = vec![0u32; starts[n_users]];
+        let mut next = starts[..n_users].to_vec();
+        for (user, slot) in next.iter_mut().enumerate() {
+            let old = old_list(user);
+            titles[*slot..*slot + old.len()].copy_from_slice(old);
+            *slot += old.len();
+        }
+        for t in new {
+            let slot = &mut next[t.user as usize];
+            titles[*slot] = t.title;
+            *slot += 1;
+        }
+        let mut lists: Vec<&mut [u32]> = Vec::with_capacity(n_users);
+        let mut rest: &mut [u32] = &mut titles;
+        for window in starts.windows(2) {
+            let (list, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
+            lists.push(list);
+            rest = tail;
+        }
+        let kept: Vec<usize> = lists
+            .par_iter_mut()
+            .map(|list| {
+                list.sort_unstable();
+                let mut kept = 0;
+                for position in 0..list.len() {
+                    if kept == 0 || list[position] != list[kept - 1] {
+                        list[kept] = list[position];
+                        kept += 1;
+                    }
                 }
+                kept
             })
             .collect();
-        for (user, title) in pairs {
-            lists[user as usize].push(title);
-        }
+        drop(lists);
         self.rated_offsets = Vec::with_capacity(n_users + 1);
         self.rated_offsets.push(0);
-        let total: usize = lists.iter().map(Vec::len).sum();
-        self.rated_titles = Vec::with_capacity(total);
-        for mut list in lists {
-            list.sort_unstable();
-            list.dedup();
-            self.rated_titles.extend_from_slice(&list);
-            self.rated_offsets.push(self.rated_titles.len() as u64);
+        let mut written = 0;
+        for (user, &count) in kept.iter().enumerate() {
+            titles.copy_within(starts[user]..starts[user] + count, written);
+            written += count;
+            self.rated_offsets.push(written as u64);
         }
+        titles.truncate(written);
+        self.rated_titles = titles;
     }
 
     pub fn n_users(&self) -> usize {
@@ -1432,8 +1496,7 @@ impl SvdModel {
             self.user_counts[t.user as usize] += 1;
             self.item_counts[t.title as usize] += 1;
         }
-        let pairs: Vec<(u32, u32)> = triplets.iter().map(|t| (t.user, t.title)).collect();
-        self.rebuild_rated(pairs.into_iter());
+        self.rebuild_rated(&triplets);
         self.run_sgd(triplets, n_epochs.unwrap_or(self.params.n_epochs), progress);
         Ok(self.loss_history.last().copied().unwrap_or(f64::NAN))
     }
