@@ -811,18 +811,24 @@ fn chunk_starts(data: &[u8], n_chunks: usize, min_size: usize) -> Vec<usize> {
     starts
 }
 
-/// One chunk's rows: raw user ids, chunk-local title indexes.
+/// One chunk's rows: raw user ids, chunk-local title codes.
 #[derive(Default)]
 struct ChunkColumns {
     user_ids: Vec<i64>,
+    /// Chunk-local title codes, see [`OTHER_TITLES_BASE`].
     titles: Vec<u32>,
     ratings: Vec<f32>,
     timestamps: Vec<i64>,
+    /// The chunk's distinct titles in order of first appearance.
     title_ids: Vec<LocalTitle>,
-    /// Catalog key -> chunk-local title index + 1 (0: not seen in this chunk). Kept with the
-    /// pooled columns so that it is allocated once, and reset entry by entry after each chunk.
-    catalog_slots: Vec<u32>,
+    /// The buffer of [`LocalTitles`]'s bit set, kept with the pooled columns.
+    catalog_seen: Vec<u64>,
 }
+
+/// Chunk-local title codes below this are catalog keys (the same in every chunk, so the
+/// parse needs no per-chunk index for them); a code `OTHER_TITLES_BASE + k` is the chunk's
+/// `k`-th distinct id that is not catalog-shaped.
+const OTHER_TITLES_BASE: u32 = CATALOG_KEYS as u32;
 
 /// A chunk-local title id: its catalog key when the id is catalog-shaped, else its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -892,43 +898,59 @@ struct ChunkError {
 /// of up to 15 bytes packed into one integer key (a lookup is one multiply and one compare),
 /// longer ones by their bytes.
 struct LocalTitles<'a> {
-    catalog_slots: Vec<u32>,
+    /// One bit per catalog key: seen in this chunk. 50 KiB, so the bits in use stay in the
+    /// nearest cache while the chunk streams through.
+    catalog_seen: Vec<u64>,
+    /// Other ids -> their chunk-local title code (see [`OTHER_TITLES_BASE`]).
     short: HashMap<u128, u32, FastHash>,
     long: HashMap<&'a [u8], u32, FastHash>,
+    n_other: u32,
 }
 
 impl<'a> LocalTitles<'a> {
-    /// Takes over `catalog_slots`, which must be all zeros (or empty: allocated here).
-    fn new(mut catalog_slots: Vec<u32>) -> Self {
-        catalog_slots.resize(CATALOG_KEYS, 0);
+    /// Reuses the buffer of `catalog_seen`, clearing it.
+    fn new(mut catalog_seen: Vec<u64>) -> Self {
+        catalog_seen.clear();
+        catalog_seen.resize(CATALOG_KEYS.div_ceil(64), 0);
         LocalTitles {
-            catalog_slots,
+            catalog_seen,
             short: HashMap::default(),
             long: HashMap::default(),
+            n_other: 0,
         }
     }
 
-    /// Gives back the slots all zeros again, touching only the entries this chunk set.
-    fn into_cleared_slots(mut self, title_ids: &[LocalTitle]) -> Vec<u32> {
-        for title in title_ids {
-            if let LocalTitle::Catalog(key) = title {
-                self.catalog_slots[*key as usize] = 0;
-            }
-        }
-        self.catalog_slots
+    /// Gives back the bit set's buffer for the next chunk.
+    fn into_buffer(self) -> Vec<u64> {
+        self.catalog_seen
     }
 
-    #[inline]
-    fn intern(&mut self, id: &'a [u8], title_ids: &mut Vec<LocalTitle>) -> Option<u32> {
-        let next = title_ids.len() as u32;
-        if let Some(key) = catalog_key(id) {
-            let slot = &mut self.catalog_slots[key as usize];
-            if *slot == 0 {
-                title_ids.push(LocalTitle::Catalog(key));
-                *slot = next + 1;
-            }
-            return Some(*slot - 1);
+    /// The chunk-local title code of `id` (see [`OTHER_TITLES_BASE`]), whose catalog key
+    /// (`catalog_key(id)`) the caller already knows; new ids are added to `title_ids`, so
+    /// that it lists the chunk's titles in order of first appearance.
+    #[inline(always)]
+    fn intern(
+        &mut self,
+        id: &'a [u8],
+        catalog_key: Option<u32>,
+        title_ids: &mut Vec<LocalTitle>,
+    ) -> Option<u32> {
+        let Some(key) = catalog_key else {
+            return self.intern_other(id, title_ids);
+        };
+        let word = &mut self.catalog_seen[key as usize / 64];
+        let bit = 1u64 << (key % 64);
+        if *word & bit == 0 {
+            *word |= bit;
+            title_ids.push(LocalTitle::Catalog(key));
         }
+        Some(key)
+    }
+
+    /// Interns an id that is not catalog-shaped.
+    #[inline(never)]
+    fn intern_other(&mut self, id: &'a [u8], title_ids: &mut Vec<LocalTitle>) -> Option<u32> {
+        let next = OTHER_TITLES_BASE + self.n_other;
         let index = if id.len() < 16 {
             let mut key = [0u8; 16];
             key[..id.len()].copy_from_slice(id);
@@ -940,6 +962,7 @@ impl<'a> LocalTitles<'a> {
         if index == next {
             let text = std::str::from_utf8(id).ok()?;
             title_ids.push(LocalTitle::Other(text.to_string()));
+            self.n_other += 1;
         }
         Some(index)
     }
@@ -974,6 +997,8 @@ struct PlainRow {
     next: usize,
     user_id: i64,
     title: (usize, usize),
+    /// [`catalog_key`] of the title.
+    title_key: Option<u32>,
     rating: f32,
     timestamp: i64,
 }
@@ -1083,9 +1108,14 @@ fn parse_henry_line(chunk: &[u8], position: usize) -> Option<PlainRow> {
     };
     let (timestamp, title_start) = swar_number(chunk, position + 4, b',')?;
     // The title ends at the first delimiter, line end or quote, within three words.
+    let first_title_word = word_at(chunk, title_start)?;
     let mut title_end = title_start;
     loop {
-        let word = word_at(chunk, title_end)?;
+        let word = if title_end == title_start {
+            first_title_word
+        } else {
+            word_at(chunk, title_end)?
+        };
         let stops = equal_flags(word, b',')
             | equal_flags(word, b'\n')
             | equal_flags(word, b'\r')
@@ -1112,9 +1142,33 @@ fn parse_henry_line(chunk: &[u8], position: usize) -> Option<PlainRow> {
         next,
         user_id,
         title: (title_start, title_end),
+        title_key: catalog_key_in_word(first_title_word, title.len()),
         rating,
         timestamp,
     })
+}
+
+/// [`catalog_key`] of the `len`-byte id that `word` starts with, a word at a time.
+#[inline(always)]
+fn catalog_key_in_word(word: u64, len: usize) -> Option<u32> {
+    let n_digits = len.checked_sub(2)?;
+    if !(1..=5).contains(&n_digits) || (word >> 8) as u8 != b's' {
+        return None;
+    }
+    let platform = match word as u8 {
+        b'a' => 0,
+        b'd' => 1,
+        b'h' => 2,
+        b'n' => 3,
+        _ => return None,
+    };
+    let number = word >> 16;
+    let all_digits = bytes_before_flag(non_digit_flags(number)) >= n_digits;
+    let leading_zero = n_digits > 1 && number as u8 == b'0';
+    if !all_digits || leading_zero {
+        return None;
+    }
+    Some(platform * CATALOG_NUMBERS + digits_value(number, n_digits) as u32)
 }
 
 /// The Henry column order, by far the most common input. Passing this constant to
@@ -1137,6 +1191,7 @@ fn parse_plain_line(
         next: 0,
         user_id: 0,
         title: (0, 0),
+        title_key: None,
         rating: 0.0,
         timestamp: 0,
     };
@@ -1214,6 +1269,7 @@ fn parse_plain_line(
                         return None;
                     }
                     row.title = (start, position);
+                    row.title_key = catalog_key(id);
                 }
             }
         }
@@ -1253,7 +1309,7 @@ fn parse_chunk(
     columns.ratings.reserve(estimated_rows);
     columns.timestamps.reserve(estimated_rows);
     // On an error the slots are dropped with `local_titles`; the next use allocates fresh ones.
-    let mut local_titles = LocalTitles::new(std::mem::take(&mut columns.catalog_slots));
+    let mut local_titles = LocalTitles::new(std::mem::take(&mut columns.catalog_seen));
     // Byte offsets of the delimiters of the current line.
     let mut delimiters = [0usize; MAX_FIELDS];
     let delimiter = layout.delimiter;
@@ -1272,7 +1328,11 @@ fn parse_chunk(
         };
         if let Some(row) = plain_row {
             let title = local_titles
-                .intern(&chunk[row.title.0..row.title.1], &mut columns.title_ids)
+                .intern(
+                    &chunk[row.title.0..row.title.1],
+                    row.title_key,
+                    &mut columns.title_ids,
+                )
                 .ok_or_else(|| ChunkError {
                     line_in_chunk: line_number,
                     message: "movieId is not valid UTF-8".to_string(),
@@ -1352,7 +1412,11 @@ fn parse_chunk(
             return Err(fail("movieId is empty".to_string()));
         }
         let title = local_titles
-            .intern(title_field, &mut columns.title_ids)
+            .intern(
+                title_field,
+                catalog_key(title_field),
+                &mut columns.title_ids,
+            )
             .ok_or_else(|| fail("movieId is not valid UTF-8".to_string()))?;
         columns.user_ids.push(user_id);
         columns.titles.push(title);
@@ -1360,7 +1424,7 @@ fn parse_chunk(
         columns.timestamps.push(timestamp);
         line_number += 1;
     }
-    columns.catalog_slots = local_titles.into_cleared_slots(&columns.title_ids);
+    columns.catalog_seen = local_titles.into_buffer();
     Ok(())
 }
 
@@ -1414,6 +1478,16 @@ impl Interner {
         }
     }
 
+    /// The dense index of a chunk-local title code whose titles are interned; `other_titles`
+    /// holds the dense indexes of the chunk's ids that are not catalog-shaped.
+    #[inline]
+    fn known_title(&self, code: u32, other_titles: &[u32]) -> u32 {
+        match code.checked_sub(OTHER_TITLES_BASE) {
+            None => self.catalog_titles[code as usize] - 1,
+            Some(other) => other_titles[other as usize],
+        }
+    }
+
     fn title(&mut self, title_ids: &mut Vec<String>, id: &LocalTitle) -> u32 {
         match id {
             LocalTitle::Catalog(key) => {
@@ -1460,32 +1534,37 @@ impl Interner {
 /// appearance (cheap: each chunk's distinct titles and one array probe per user id); then
 /// every chunk's rows are remapped and copied into its own slice of the columns in parallel.
 fn append_chunks(table: &mut RatingsTable, interner: &mut Interner, chunks: &[ChunkColumns]) {
+    // Per chunk, the dense indexes of its titles that are not catalog-shaped.
     let title_remaps: Vec<Vec<u32>> = chunks
         .iter()
         .map(|chunk| {
             for &id in &chunk.user_ids {
                 interner.user(&mut table.user_ids, id);
             }
-            chunk
-                .title_ids
-                .iter()
-                .map(|id| interner.title(&mut table.title_ids, id))
-                .collect()
+            let mut other_titles = Vec::new();
+            for id in &chunk.title_ids {
+                let index = interner.title(&mut table.title_ids, id);
+                if let LocalTitle::Other(_) = id {
+                    other_titles.push(index);
+                }
+            }
+            other_titles
         })
         .collect();
-    let rows_before = table.len();
-    let rows_after = rows_before + chunks.iter().map(|c| c.user_ids.len()).sum::<usize>();
-    table.users.resize(rows_after, 0);
-    table.titles.resize(rows_after, 0);
-    table.ratings.resize(rows_after, 0.0);
-    table.timestamps.resize(rows_after, 0);
-    let mut users = &mut table.users[rows_before..];
-    let mut titles = &mut table.titles[rows_before..];
-    let mut ratings = &mut table.ratings[rows_before..];
-    let mut timestamps = &mut table.timestamps[rows_before..];
+    let new_rows: usize = chunks.iter().map(|c| c.user_ids.len()).sum();
+    // A no-op once the first file's estimate has reserved room for all files.
+    reserve_rows(table, new_rows);
+    // The rows are written straight into the columns' spare capacity: zero-filling them first
+    // would be one more pass over the memory, and a serial one that takes every page fault.
+    let mut users = &mut table.users.spare_capacity_mut()[..new_rows];
+    let mut titles = &mut table.titles.spare_capacity_mut()[..new_rows];
+    let mut ratings = &mut table.ratings.spare_capacity_mut()[..new_rows];
+    let mut timestamps = &mut table.timestamps.spare_capacity_mut()[..new_rows];
     let mut pieces = Vec::with_capacity(chunks.len());
     for (chunk, title_remap) in chunks.iter().zip(&title_remaps) {
         let n = chunk.user_ids.len();
+        // Every slot of every piece must be written below (see the SAFETY note).
+        assert!(chunk.titles.len() == n && chunk.ratings.len() == n && chunk.timestamps.len() == n);
         let (users_piece, users_rest) = std::mem::take(&mut users).split_at_mut(n);
         let (titles_piece, titles_rest) = std::mem::take(&mut titles).split_at_mut(n);
         let (ratings_piece, ratings_rest) = std::mem::take(&mut ratings).split_at_mut(n);
@@ -1506,14 +1585,24 @@ fn append_chunks(table: &mut RatingsTable, interner: &mut Interner, chunks: &[Ch
         .into_par_iter()
         .for_each(|(chunk, title_remap, users, titles, ratings, timestamps)| {
             for (user, &id) in users.iter_mut().zip(&chunk.user_ids) {
-                *user = interner.known_user(id);
+                user.write(interner.known_user(id));
             }
-            for (title, &local) in titles.iter_mut().zip(&chunk.titles) {
-                *title = title_remap[local as usize];
+            for (title, &code) in titles.iter_mut().zip(&chunk.titles) {
+                title.write(interner.known_title(code, title_remap));
             }
-            ratings.copy_from_slice(&chunk.ratings);
-            timestamps.copy_from_slice(&chunk.timestamps);
+            ratings.write_copy_of_slice(&chunk.ratings);
+            timestamps.write_copy_of_slice(&chunk.timestamps);
         });
+    let rows_after = table.len() + new_rows;
+    // SAFETY: the pieces partition the first `new_rows` spare slots of each column, and each
+    // piece was written whole: its length is its chunk's row count, which every chunk column
+    // has (asserted above), and a panic in the loop would have unwound before this point.
+    unsafe {
+        table.users.set_len(rows_after);
+        table.titles.set_len(rows_after);
+        table.ratings.set_len(rows_after);
+        table.timestamps.set_len(rows_after);
+    }
 }
 
 fn trim(field: &[u8]) -> &[u8] {
@@ -1666,6 +1755,7 @@ fn read_parquet_into(
     };
     let mut chunk = ChunkColumns::default();
     let mut title_map: HashMap<&str, u32, FastHash> = HashMap::default();
+    let mut n_other_titles = 0;
     for (row, (((user, title), rating), timestamp)) in users
         .iter()
         .zip(titles.iter())
@@ -1683,10 +1773,17 @@ fn read_parquet_into(
         let timestamp = timestamp.ok_or_else(|| missing("timestamp"))?;
         let rating = parse_rating(rating.to_string().as_bytes(), rule)
             .map_err(|message| Error::record(path, line, message))?;
-        let next_title = chunk.title_ids.len() as u32;
         let title = *title_map.entry(title_id).or_insert_with(|| {
-            chunk.title_ids.push(LocalTitle::from_id(title_id));
-            next_title
+            let local = LocalTitle::from_id(title_id);
+            let code = match local {
+                LocalTitle::Catalog(key) => key,
+                LocalTitle::Other(_) => {
+                    n_other_titles += 1;
+                    OTHER_TITLES_BASE + n_other_titles - 1
+                }
+            };
+            chunk.title_ids.push(local);
+            code
         });
         chunk.user_ids.push(user_id);
         chunk.titles.push(title);
@@ -2109,6 +2206,17 @@ mod tests {
         ] {
             assert_eq!(catalog_key(id.as_bytes()), None, "{id:?}");
         }
+        for id in [
+            "as0", "as680", "ns99999", "as0680", "as00", "as100000", "bs1", "as1a", "as", "a", "x",
+        ] {
+            let padded = format!("{id},,,,,,,,");
+            let word = word_at(padded.as_bytes(), 0).unwrap();
+            assert_eq!(
+                catalog_key_in_word(word, id.len()),
+                catalog_key(id.as_bytes()),
+                "{id:?}"
+            );
+        }
         // Mixed shapes keep their order of first appearance.
         let table = RatingsTable::from_ids(
             &[1, 1, 1, 1],
@@ -2172,6 +2280,7 @@ mod tests {
                 row.next,
                 row.user_id,
                 row.title,
+                row.title_key,
                 row.rating.to_bits(),
                 row.timestamp,
             )
