@@ -4,9 +4,12 @@
 //! CONTRACT (shared with synth/eda/recommender/eval): `RatingsTable` and its fields below.
 //!
 //! CSV files are parsed in parallel: each file is cut into byte chunks that start at line
-//! starts, every chunk interns its user and title ids locally, and the chunks are merged in
-//! order so that dense indexes follow the order of first appearance, exactly as a serial
-//! reader would assign them. Line numbers are only counted when an error needs one.
+//! starts, every chunk records its distinct titles in order of first appearance, and the
+//! chunks are merged in order so that dense indexes follow the order of first appearance,
+//! exactly as a serial reader would assign them; the merged rows are then written into the
+//! columns in parallel. Catalog-shaped title ids (`as680`) and small user ids are looked up
+//! in direct-address arrays, other ids in hash maps. The common Henry line takes a
+//! word-at-a-time fast path. Line numbers are only counted when an error needs one.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
