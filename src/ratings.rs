@@ -4,9 +4,12 @@
 //! CONTRACT (shared with synth/eda/recommender/eval): `RatingsTable` and its fields below.
 //!
 //! CSV files are parsed in parallel: each file is cut into byte chunks that start at line
-//! starts, every chunk interns its user and title ids locally, and the chunks are merged in
-//! order so that dense indexes follow the order of first appearance, exactly as a serial
-//! reader would assign them. Line numbers are only counted when an error needs one.
+//! starts, every chunk records its distinct titles in order of first appearance, and the
+//! chunks are merged in order so that dense indexes follow the order of first appearance,
+//! exactly as a serial reader would assign them; the merged rows are then written into the
+//! columns in parallel. Catalog-shaped title ids (`as680`) and small user ids are looked up
+//! in direct-address arrays, other ids in hash maps. The common Henry line takes a
+//! word-at-a-time fast path. Line numbers are only counted when an error needs one.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -775,8 +778,8 @@ fn read_csv_bytes_into(
             let line = header_lines + lines_before + error.line_in_chunk + 1;
             return Err(Error::record(path, line, error.message));
         }
-        append_chunk(table, interner, &pool[chunk_index]);
     }
+    append_chunks(table, interner, &pool[..n_chunks]);
     Ok(layout.rule.scale())
 }
 
@@ -811,14 +814,81 @@ fn chunk_starts(data: &[u8], n_chunks: usize, min_size: usize) -> Vec<usize> {
     starts
 }
 
-/// One chunk's rows: raw user ids, chunk-local title indexes.
+/// One chunk's rows: raw user ids, chunk-local title codes.
 #[derive(Default)]
 struct ChunkColumns {
     user_ids: Vec<i64>,
+    /// Chunk-local title codes, see [`OTHER_TITLES_BASE`].
     titles: Vec<u32>,
     ratings: Vec<f32>,
     timestamps: Vec<i64>,
-    title_ids: Vec<String>,
+    /// The chunk's distinct titles in order of first appearance.
+    title_ids: Vec<LocalTitle>,
+    /// The buffer of [`LocalTitles`]'s bit set, kept with the pooled columns.
+    catalog_seen: Vec<u64>,
+}
+
+/// Chunk-local title codes below this are catalog keys (the same in every chunk, so the
+/// parse needs no per-chunk index for them); a code `OTHER_TITLES_BASE + k` is the chunk's
+/// `k`-th distinct id that is not catalog-shaped.
+const OTHER_TITLES_BASE: u32 = CATALOG_KEYS as u32;
+
+/// A chunk-local title id: its catalog key when the id is catalog-shaped, else its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum LocalTitle {
+    Catalog(u32),
+    Other(String),
+}
+
+impl LocalTitle {
+    fn from_id(id: &str) -> Self {
+        match catalog_key(id.as_bytes()) {
+            Some(key) => LocalTitle::Catalog(key),
+            None => LocalTitle::Other(id.to_string()),
+        }
+    }
+}
+
+/// Catalog title ids (`as680`, `ds12`, `hs1003`, `ns8807`: platform letter, `s`, a number of
+/// at most 5 digits without leading zeros) are by far the most common shape; each maps to a
+/// distinct small integer, so interning it is an array lookup instead of hashing a string.
+/// Any other shape (MovieLens item ids, `as0680`, ...) goes through the hash maps.
+const CATALOG_PLATFORMS: [u8; 4] = [b'a', b'd', b'h', b'n'];
+const CATALOG_NUMBERS: u32 = 100_000;
+const CATALOG_KEYS: usize = CATALOG_PLATFORMS.len() * CATALOG_NUMBERS as usize;
+
+/// The catalog key of a catalog-shaped id; `None` for every other id. The key determines the
+/// id exactly (no leading zeros), see [`catalog_id`].
+#[inline]
+fn catalog_key(id: &[u8]) -> Option<u32> {
+    let (&letter, digits) = match id {
+        [letter, b's', digits @ ..] => (letter, digits),
+        _ => return None,
+    };
+    let platform = match letter {
+        b'a' => 0,
+        b'd' => 1,
+        b'h' => 2,
+        b'n' => 3,
+        _ => return None,
+    };
+    if digits.is_empty() || digits.len() > 5 || (digits[0] == b'0' && digits.len() > 1) {
+        return None;
+    }
+    let mut number = 0u32;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        number = number * 10 + (digit - b'0') as u32;
+    }
+    Some(platform * CATALOG_NUMBERS + number)
+}
+
+/// The id text of a catalog key (the inverse of [`catalog_key`]).
+fn catalog_id(key: u32) -> String {
+    let letter = CATALOG_PLATFORMS[(key / CATALOG_NUMBERS) as usize] as char;
+    format!("{letter}s{}", key % CATALOG_NUMBERS)
 }
 
 struct ChunkError {
@@ -827,18 +897,63 @@ struct ChunkError {
     message: String,
 }
 
-/// Chunk-local title interning; ids of up to 15 bytes (all real ones) are packed into one
-/// integer key, so that a lookup is one multiply and one compare.
-#[derive(Default)]
+/// Chunk-local title interning: catalog-shaped ids through a direct-address array, other ids
+/// of up to 15 bytes packed into one integer key (a lookup is one multiply and one compare),
+/// longer ones by their bytes.
 struct LocalTitles<'a> {
+    /// One bit per catalog key: seen in this chunk. 50 KiB, so the bits in use stay in the
+    /// nearest cache while the chunk streams through.
+    catalog_seen: Vec<u64>,
+    /// Other ids -> their chunk-local title code (see [`OTHER_TITLES_BASE`]).
     short: HashMap<u128, u32, FastHash>,
     long: HashMap<&'a [u8], u32, FastHash>,
+    n_other: u32,
 }
 
 impl<'a> LocalTitles<'a> {
-    #[inline]
-    fn intern(&mut self, id: &'a [u8], title_ids: &mut Vec<String>) -> Option<u32> {
-        let next = title_ids.len() as u32;
+    /// Reuses the buffer of `catalog_seen`, clearing it.
+    fn new(mut catalog_seen: Vec<u64>) -> Self {
+        catalog_seen.clear();
+        catalog_seen.resize(CATALOG_KEYS.div_ceil(64), 0);
+        LocalTitles {
+            catalog_seen,
+            short: HashMap::default(),
+            long: HashMap::default(),
+            n_other: 0,
+        }
+    }
+
+    /// Gives back the bit set's buffer for the next chunk.
+    fn into_buffer(self) -> Vec<u64> {
+        self.catalog_seen
+    }
+
+    /// The chunk-local title code of `id` (see [`OTHER_TITLES_BASE`]), whose catalog key
+    /// (`catalog_key(id)`) the caller already knows; new ids are added to `title_ids`, so
+    /// that it lists the chunk's titles in order of first appearance.
+    #[inline(always)]
+    fn intern(
+        &mut self,
+        id: &'a [u8],
+        catalog_key: Option<u32>,
+        title_ids: &mut Vec<LocalTitle>,
+    ) -> Option<u32> {
+        let Some(key) = catalog_key else {
+            return self.intern_other(id, title_ids);
+        };
+        let word = &mut self.catalog_seen[key as usize / 64];
+        let bit = 1u64 << (key % 64);
+        if *word & bit == 0 {
+            *word |= bit;
+            title_ids.push(LocalTitle::Catalog(key));
+        }
+        Some(key)
+    }
+
+    /// Interns an id that is not catalog-shaped.
+    #[inline(never)]
+    fn intern_other(&mut self, id: &'a [u8], title_ids: &mut Vec<LocalTitle>) -> Option<u32> {
+        let next = OTHER_TITLES_BASE + self.n_other;
         let index = if id.len() < 16 {
             let mut key = [0u8; 16];
             key[..id.len()].copy_from_slice(id);
@@ -848,7 +963,9 @@ impl<'a> LocalTitles<'a> {
             *self.long.entry(id).or_insert(next)
         };
         if index == next {
-            title_ids.push(std::str::from_utf8(id).ok()?.to_string());
+            let text = std::str::from_utf8(id).ok()?;
+            title_ids.push(LocalTitle::Other(text.to_string()));
+            self.n_other += 1;
         }
         Some(index)
     }
@@ -883,14 +1000,189 @@ struct PlainRow {
     next: usize,
     user_id: i64,
     title: (usize, usize),
+    /// [`catalog_key`] of the title.
+    title_key: Option<u32>,
     rating: f32,
     timestamp: i64,
 }
 
+/// Eight bytes at once in a `u64` ("SWAR"): byte `k` of the text is bits `8k..8k + 8`.
+const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const POWERS_OF_TEN: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The 8 bytes at `position` as a word, or `None` near the end of the chunk.
+#[inline(always)]
+fn word_at(chunk: &[u8], position: usize) -> Option<u64> {
+    let bytes = chunk.get(position..position.checked_add(8)?)?;
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// How many of the bytes of `word` come before the first one `flags` marks (8: none marked).
+/// `flags` has the high bit of marked bytes set; only its lowest marked byte needs to be exact.
+#[inline(always)]
+fn bytes_before_flag(flags: u64) -> usize {
+    (flags & HIGH_BITS).trailing_zeros() as usize / 8
+}
+
+/// Marks the bytes that are not ASCII digits. A digit byte never carries nor borrows, and
+/// carries and borrows only travel towards later bytes, so the first marked byte is exact.
+#[inline(always)]
+fn non_digit_flags(word: u64) -> u64 {
+    // Above '9': adding 0x46 reaches 0x80. Below '0': subtracting 0x30 wraps past 0x80.
+    word.wrapping_add(0x46 * EACH_BYTE) | word.wrapping_sub(0x30 * EACH_BYTE)
+}
+
+/// Marks the bytes equal to `byte` (exact up to the first marked byte, see above).
+#[inline(always)]
+fn equal_flags(word: u64, byte: u8) -> u64 {
+    let zero_where_equal = word ^ (byte as u64 * EACH_BYTE);
+    zero_where_equal.wrapping_sub(EACH_BYTE) & !zero_where_equal
+}
+
+/// The value of the first `n` (1..=8) bytes of `word`, all ASCII digits.
+#[inline(always)]
+fn digits_value(word: u64, n: usize) -> u64 {
+    debug_assert!((1..=8).contains(&n));
+    // Digit values with the first digit in the lowest byte; the shift drops the bytes after
+    // the digits and puts zeros (leading zeros) in front. Then pairs, quads and the two
+    // halves are combined with three multiplications (Lemire's eight-digit parse).
+    let digits = word.wrapping_sub(0x30 * EACH_BYTE) << (8 * (8 - n));
+    let pairs = digits.wrapping_mul(10).wrapping_add(digits >> 8);
+    let low = (pairs & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let high = ((pairs >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    low.wrapping_add(high) >> 32
+}
+
+/// Parses 1 to 16 plain digits at `position` that `terminator` follows; returns the value and
+/// the position after the terminator. `None` for anything else, or near the chunk's end.
+#[inline(always)]
+fn swar_number(chunk: &[u8], position: usize, terminator: u8) -> Option<(i64, usize)> {
+    let word = word_at(chunk, position)?;
+    let n = bytes_before_flag(non_digit_flags(word));
+    if n == 0 {
+        return None;
+    }
+    if n < 8 {
+        if (word >> (8 * n)) as u8 != terminator {
+            return None;
+        }
+        return Some((digits_value(word, n) as i64, position + n + 1));
+    }
+    let next = word_at(chunk, position + 8)?;
+    let m = bytes_before_flag(non_digit_flags(next));
+    if m == 8 || (next >> (8 * m)) as u8 != terminator {
+        return None;
+    }
+    let value = if m == 0 {
+        digits_value(word, 8)
+    } else {
+        digits_value(word, 8) * POWERS_OF_TEN[m] + digits_value(next, m)
+    };
+    Some((value as i64, position + 8 + m + 1))
+}
+
+/// The fast path for the common Henry line, `49075,3.5,1175880758,ns8401\n`, a word at a time:
+/// plain digits, a `d.0` or `d.5` rating, a title without quotes or padding. Whenever it
+/// returns a row, [`parse_plain_line`] would return the same row; anything else (other
+/// shapes, the chunk's last bytes) returns `None` and is left to it.
+#[inline(always)]
+fn parse_henry_line(chunk: &[u8], position: usize) -> Option<PlainRow> {
+    let (user_id, position) = swar_number(chunk, position, b',')?;
+    let rating = match *chunk.get(position..position + 4)? {
+        [whole @ b'0'..=b'9', b'.', fraction @ (b'0' | b'5'), b','] => {
+            let halves = (whole - b'0') * 2 + (fraction == b'5') as u8;
+            if !(1..=10).contains(&halves) {
+                return None;
+            }
+            halves as f32 * 0.5
+        }
+        _ => return None,
+    };
+    let (timestamp, title_start) = swar_number(chunk, position + 4, b',')?;
+    // The title ends at the first delimiter, line end or quote, within three words.
+    let first_title_word = word_at(chunk, title_start)?;
+    let mut title_end = title_start;
+    loop {
+        let word = if title_end == title_start {
+            first_title_word
+        } else {
+            word_at(chunk, title_end)?
+        };
+        let stops = equal_flags(word, b',')
+            | equal_flags(word, b'\n')
+            | equal_flags(word, b'\r')
+            | equal_flags(word, b'"');
+        let n = bytes_before_flag(stops);
+        title_end += n;
+        if n < 8 {
+            break;
+        }
+        if title_end - title_start >= 24 {
+            return None;
+        }
+    }
+    let title = &chunk[title_start..title_end];
+    if title.is_empty() || title[0] == b' ' || title[title.len() - 1] == b' ' {
+        return None;
+    }
+    let next = match chunk[title_end] {
+        b'\n' => title_end + 1,
+        b'\r' if chunk.get(title_end + 1) == Some(&b'\n') => title_end + 2,
+        _ => return None,
+    };
+    Some(PlainRow {
+        next,
+        user_id,
+        title: (title_start, title_end),
+        title_key: catalog_key_in_word(first_title_word, title.len()),
+        rating,
+        timestamp,
+    })
+}
+
+/// [`catalog_key`] of the `len`-byte id that `word` starts with, a word at a time.
+#[inline(always)]
+fn catalog_key_in_word(word: u64, len: usize) -> Option<u32> {
+    let n_digits = len.checked_sub(2)?;
+    if !(1..=5).contains(&n_digits) || (word >> 8) as u8 != b's' {
+        return None;
+    }
+    let platform = match word as u8 {
+        b'a' => 0,
+        b'd' => 1,
+        b'h' => 2,
+        b'n' => 3,
+        _ => return None,
+    };
+    let number = word >> 16;
+    let all_digits = bytes_before_flag(non_digit_flags(number)) >= n_digits;
+    let leading_zero = n_digits > 1 && number as u8 == b'0';
+    if !all_digits || leading_zero {
+        return None;
+    }
+    Some(platform * CATALOG_NUMBERS + digits_value(number, n_digits) as u32)
+}
+
+/// The Henry column order, by far the most common input. Passing this constant to
+/// [`parse_plain_line`] lets the compiler unroll its per-field loop and drop the per-field
+/// dispatch on the role.
+const HENRY_ROLES: [Role; 4] = [Role::User, Role::Rating, Role::Timestamp, Role::Title];
+
 /// Parses the line starting at `position` in one pass when it is plain (unquoted, unpadded
 /// digits, a valid rating); anything else returns `None` and goes through the general path,
 /// which also words the errors.
-#[inline]
+#[inline(always)]
 fn parse_plain_line(
     chunk: &[u8],
     mut position: usize,
@@ -902,6 +1194,7 @@ fn parse_plain_line(
         next: 0,
         user_id: 0,
         title: (0, 0),
+        title_key: None,
         rating: 0.0,
         timestamp: 0,
     };
@@ -928,6 +1221,10 @@ fn parse_plain_line(
                 }
             }
             Role::Rating => {
+                // Counted in half stars: integer checks, exact, no float rounding. Only
+                // `d`, `d.`, `d.0`, `d.5` and those with trailing zeros are taken here; any
+                // other fraction digit stops the field early and fails the terminator test
+                // below, so the general path parses it and words the error.
                 let start = position;
                 let mut whole: u32 = 0;
                 while let Some(&byte) = chunk.get(position) {
@@ -940,30 +1237,26 @@ fn parse_plain_line(
                 if position == start {
                     return None;
                 }
-                let mut value = whole as f64;
+                let mut halves = whole.checked_mul(2)?;
                 if chunk.get(position) == Some(&b'.') {
                     position += 1;
-                    let mut scale = 0.1;
-                    while let Some(&byte) = chunk.get(position) {
-                        if !byte.is_ascii_digit() || scale < 1e-6 {
-                            break;
-                        }
-                        value += (byte - b'0') as f64 * scale;
-                        scale /= 10.0;
+                    if chunk.get(position) == Some(&b'5') {
+                        halves += 1;
+                        position += 1;
+                    }
+                    while chunk.get(position) == Some(&b'0') {
                         position += 1;
                     }
                 }
+                let rating = halves as f32 * 0.5;
                 let (low, high) = rule.scale();
-                let valid = value >= low as f64
-                    && value <= high as f64
-                    && match rule {
-                        RatingRule::HalfStars => (value * 2.0).fract() == 0.0,
-                        RatingRule::WholeStars => value.fract() == 0.0,
-                    };
+                let valid = rating >= low
+                    && rating <= high
+                    && (rule == RatingRule::HalfStars || halves % 2 == 0);
                 if !valid {
                     return None;
                 }
-                row.rating = value as f32;
+                row.rating = rating;
             }
             Role::Title | Role::Other => {
                 let start = position;
@@ -979,6 +1272,7 @@ fn parse_plain_line(
                         return None;
                     }
                     row.title = (start, position);
+                    row.title_key = catalog_key(id);
                 }
             }
         }
@@ -1017,17 +1311,31 @@ fn parse_chunk(
     columns.titles.reserve(estimated_rows);
     columns.ratings.reserve(estimated_rows);
     columns.timestamps.reserve(estimated_rows);
-    let mut local_titles = LocalTitles::default();
+    // On an error the slots are dropped with `local_titles`; the next use allocates fresh ones.
+    let mut local_titles = LocalTitles::new(std::mem::take(&mut columns.catalog_seen));
     // Byte offsets of the delimiters of the current line.
     let mut delimiters = [0usize; MAX_FIELDS];
     let delimiter = layout.delimiter;
     let mut line_number: u64 = 0;
     let mut position = 0;
     let roles = layout.roles();
+    let henry_shaped =
+        roles == HENRY_ROLES && delimiter == b',' && layout.rule == RatingRule::HalfStars;
     while position < chunk.len() {
-        if let Some(row) = parse_plain_line(chunk, position, &roles, delimiter, layout.rule) {
+        let plain_row = if henry_shaped {
+            parse_henry_line(chunk, position).or_else(|| {
+                parse_plain_line(chunk, position, &HENRY_ROLES, b',', RatingRule::HalfStars)
+            })
+        } else {
+            parse_plain_line(chunk, position, &roles, delimiter, layout.rule)
+        };
+        if let Some(row) = plain_row {
             let title = local_titles
-                .intern(&chunk[row.title.0..row.title.1], &mut columns.title_ids)
+                .intern(
+                    &chunk[row.title.0..row.title.1],
+                    row.title_key,
+                    &mut columns.title_ids,
+                )
                 .ok_or_else(|| ChunkError {
                     line_in_chunk: line_number,
                     message: "movieId is not valid UTF-8".to_string(),
@@ -1107,7 +1415,11 @@ fn parse_chunk(
             return Err(fail("movieId is empty".to_string()));
         }
         let title = local_titles
-            .intern(title_field, &mut columns.title_ids)
+            .intern(
+                title_field,
+                catalog_key(title_field),
+                &mut columns.title_ids,
+            )
             .ok_or_else(|| fail("movieId is not valid UTF-8".to_string()))?;
         columns.user_ids.push(user_id);
         columns.titles.push(title);
@@ -1115,6 +1427,7 @@ fn parse_chunk(
         columns.timestamps.push(timestamp);
         line_number += 1;
     }
+    columns.catalog_seen = local_titles.into_buffer();
     Ok(())
 }
 
@@ -1128,7 +1441,10 @@ struct Interner {
     /// User id -> dense index + 1 (0: not seen yet).
     user_slots: Vec<u32>,
     other_users: HashMap<i64, u32, FastHash>,
-    titles: HashMap<String, u32, FastHash>,
+    /// Catalog key -> dense index + 1 (0: not seen yet); see [`catalog_key`].
+    catalog_titles: Vec<u32>,
+    /// Titles that are not catalog-shaped.
+    other_titles: HashMap<String, u32, FastHash>,
 }
 
 impl Interner {
@@ -1155,14 +1471,49 @@ impl Interner {
         })
     }
 
-    fn title(&mut self, title_ids: &mut Vec<String>, id: &str) -> u32 {
-        if let Some(&index) = self.titles.get(id) {
-            return index;
+    /// The dense index of a user already interned with [`Interner::user`].
+    #[inline]
+    fn known_user(&self, id: i64) -> u32 {
+        if (0..USER_SLOT_LIMIT).contains(&id) {
+            self.user_slots[id as usize] - 1
+        } else {
+            self.other_users[&id]
         }
-        let next = title_ids.len() as u32;
-        title_ids.push(id.to_string());
-        self.titles.insert(id.to_string(), next);
-        next
+    }
+
+    /// The dense index of a chunk-local title code whose titles are interned; `other_titles`
+    /// holds the dense indexes of the chunk's ids that are not catalog-shaped.
+    #[inline]
+    fn known_title(&self, code: u32, other_titles: &[u32]) -> u32 {
+        match code.checked_sub(OTHER_TITLES_BASE) {
+            None => self.catalog_titles[code as usize] - 1,
+            Some(other) => other_titles[other as usize],
+        }
+    }
+
+    fn title(&mut self, title_ids: &mut Vec<String>, id: &LocalTitle) -> u32 {
+        match id {
+            LocalTitle::Catalog(key) => {
+                if self.catalog_titles.is_empty() {
+                    self.catalog_titles.resize(CATALOG_KEYS, 0);
+                }
+                let slot = &mut self.catalog_titles[*key as usize];
+                if *slot == 0 {
+                    title_ids.push(catalog_id(*key));
+                    *slot = title_ids.len() as u32;
+                }
+                *slot - 1
+            }
+            LocalTitle::Other(id) => {
+                if let Some(&index) = self.other_titles.get(id) {
+                    return index;
+                }
+                let next = title_ids.len() as u32;
+                title_ids.push(id.clone());
+                self.other_titles.insert(id.clone(), next);
+                next
+            }
+        }
     }
 
     /// Fills the table's id -> index maps, once all rows are in.
@@ -1173,26 +1524,88 @@ impl Interner {
             .enumerate()
             .map(|(index, &id)| (id, index as u32))
             .collect();
-        table.title_index = self.titles.into_iter().collect();
+        table.title_index = table
+            .title_ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| (id.clone(), index as u32))
+            .collect();
     }
 }
 
-fn append_chunk(table: &mut RatingsTable, interner: &mut Interner, chunk: &ChunkColumns) {
-    let title_remap: Vec<u32> = chunk
-        .title_ids
+/// Appends parsed chunks in order. Dense indexes are assigned serially, in order of first
+/// appearance (cheap: each chunk's distinct titles and one array probe per user id); then
+/// every chunk's rows are remapped and copied into its own slice of the columns in parallel.
+fn append_chunks(table: &mut RatingsTable, interner: &mut Interner, chunks: &[ChunkColumns]) {
+    // Per chunk, the dense indexes of its titles that are not catalog-shaped.
+    let title_remaps: Vec<Vec<u32>> = chunks
         .iter()
-        .map(|id| interner.title(&mut table.title_ids, id))
+        .map(|chunk| {
+            for &id in &chunk.user_ids {
+                interner.user(&mut table.user_ids, id);
+            }
+            let mut other_titles = Vec::new();
+            for id in &chunk.title_ids {
+                let index = interner.title(&mut table.title_ids, id);
+                if let LocalTitle::Other(_) = id {
+                    other_titles.push(index);
+                }
+            }
+            other_titles
+        })
         .collect();
-    table
-        .titles
-        .extend(chunk.titles.iter().map(|&t| title_remap[t as usize]));
-    table.users.reserve(chunk.user_ids.len());
-    for &id in &chunk.user_ids {
-        let user = interner.user(&mut table.user_ids, id);
-        table.users.push(user);
+    let new_rows: usize = chunks.iter().map(|c| c.user_ids.len()).sum();
+    // A no-op once the first file's estimate has reserved room for all files.
+    reserve_rows(table, new_rows);
+    // The rows are written straight into the columns' spare capacity: zero-filling them first
+    // would be one more pass over the memory, and a serial one that takes every page fault.
+    let mut users = &mut table.users.spare_capacity_mut()[..new_rows];
+    let mut titles = &mut table.titles.spare_capacity_mut()[..new_rows];
+    let mut ratings = &mut table.ratings.spare_capacity_mut()[..new_rows];
+    let mut timestamps = &mut table.timestamps.spare_capacity_mut()[..new_rows];
+    let mut pieces = Vec::with_capacity(chunks.len());
+    for (chunk, title_remap) in chunks.iter().zip(&title_remaps) {
+        let n = chunk.user_ids.len();
+        // Every slot of every piece must be written below (see the SAFETY note).
+        assert!(chunk.titles.len() == n && chunk.ratings.len() == n && chunk.timestamps.len() == n);
+        let (users_piece, users_rest) = std::mem::take(&mut users).split_at_mut(n);
+        let (titles_piece, titles_rest) = std::mem::take(&mut titles).split_at_mut(n);
+        let (ratings_piece, ratings_rest) = std::mem::take(&mut ratings).split_at_mut(n);
+        let (timestamps_piece, timestamps_rest) = std::mem::take(&mut timestamps).split_at_mut(n);
+        (users, titles, ratings, timestamps) =
+            (users_rest, titles_rest, ratings_rest, timestamps_rest);
+        pieces.push((
+            chunk,
+            title_remap,
+            users_piece,
+            titles_piece,
+            ratings_piece,
+            timestamps_piece,
+        ));
     }
-    table.ratings.extend_from_slice(&chunk.ratings);
-    table.timestamps.extend_from_slice(&chunk.timestamps);
+    let interner = &*interner;
+    pieces
+        .into_par_iter()
+        .for_each(|(chunk, title_remap, users, titles, ratings, timestamps)| {
+            for (user, &id) in users.iter_mut().zip(&chunk.user_ids) {
+                user.write(interner.known_user(id));
+            }
+            for (title, &code) in titles.iter_mut().zip(&chunk.titles) {
+                title.write(interner.known_title(code, title_remap));
+            }
+            ratings.write_copy_of_slice(&chunk.ratings);
+            timestamps.write_copy_of_slice(&chunk.timestamps);
+        });
+    let rows_after = table.len() + new_rows;
+    // SAFETY: the pieces partition the first `new_rows` spare slots of each column, and each
+    // piece was written whole: its length is its chunk's row count, which every chunk column
+    // has (asserted above), and a panic in the loop would have unwound before this point.
+    unsafe {
+        table.users.set_len(rows_after);
+        table.titles.set_len(rows_after);
+        table.ratings.set_len(rows_after);
+        table.timestamps.set_len(rows_after);
+    }
 }
 
 fn trim(field: &[u8]) -> &[u8] {
@@ -1345,6 +1758,7 @@ fn read_parquet_into(
     };
     let mut chunk = ChunkColumns::default();
     let mut title_map: HashMap<&str, u32, FastHash> = HashMap::default();
+    let mut n_other_titles = 0;
     for (row, (((user, title), rating), timestamp)) in users
         .iter()
         .zip(titles.iter())
@@ -1362,17 +1776,24 @@ fn read_parquet_into(
         let timestamp = timestamp.ok_or_else(|| missing("timestamp"))?;
         let rating = parse_rating(rating.to_string().as_bytes(), rule)
             .map_err(|message| Error::record(path, line, message))?;
-        let next_title = chunk.title_ids.len() as u32;
         let title = *title_map.entry(title_id).or_insert_with(|| {
-            chunk.title_ids.push(title_id.to_string());
-            next_title
+            let local = LocalTitle::from_id(title_id);
+            let code = match local {
+                LocalTitle::Catalog(key) => key,
+                LocalTitle::Other(_) => {
+                    n_other_titles += 1;
+                    OTHER_TITLES_BASE + n_other_titles - 1
+                }
+            };
+            chunk.title_ids.push(local);
+            code
         });
         chunk.user_ids.push(user_id);
         chunk.titles.push(title);
         chunk.ratings.push(rating);
         chunk.timestamps.push(timestamp);
     }
-    append_chunk(table, interner, &chunk);
+    append_chunks(table, interner, std::slice::from_ref(&chunk));
     Ok(rule.scale())
 }
 
@@ -1771,5 +2192,115 @@ mod tests {
         assert!(RatingsTable::try_from_ids(&[1], &["a"], vec![1.0], None, (5.0, 1.0)).is_err());
         let table = RatingsTable::try_from_ids(&[1], &["a"], vec![1.0], None, (1.0, 5.0)).unwrap();
         assert_eq!(table.timestamps, vec![0]);
+    }
+
+    #[test]
+    fn catalog_keys_name_exactly_the_catalog_shaped_ids() {
+        for id in [
+            "as0", "as680", "ds12", "hs1003", "ns8807", "ns99999", "as10000",
+        ] {
+            let key = catalog_key(id.as_bytes()).unwrap();
+            assert!((key as usize) < CATALOG_KEYS);
+            assert_eq!(catalog_id(key), id);
+        }
+        for id in [
+            "", "a", "as", "as0680", "as00", "as100000", "bs1", "As1", "at1", "as1a", "as-1",
+            "as 1", "242", "ns8807 ",
+        ] {
+            assert_eq!(catalog_key(id.as_bytes()), None, "{id:?}");
+        }
+        for id in [
+            "as0", "as680", "ns99999", "as0680", "as00", "as100000", "bs1", "as1a", "as", "a", "x",
+        ] {
+            let padded = format!("{id},,,,,,,,");
+            let word = word_at(padded.as_bytes(), 0).unwrap();
+            assert_eq!(
+                catalog_key_in_word(word, id.len()),
+                catalog_key(id.as_bytes()),
+                "{id:?}"
+            );
+        }
+        // Mixed shapes keep their order of first appearance.
+        let table = RatingsTable::from_ids(
+            &[1, 1, 1, 1],
+            &["as0680", "as680", "x", "as680"],
+            vec![1.0; 4],
+            vec![0; 4],
+            (0.5, 5.0),
+        );
+        let path = write_temp(
+            "mixed_ids.csv",
+            "userId,rating,timestamp,movieId\n1,1.0,0,as0680\n1,1.0,0,as680\n1,1.0,0,x\n1,1.0,0,as680\n",
+        );
+        let read = read_ratings(&[path], RatingsFormat::Henry).unwrap();
+        assert_eq!(read.title_ids, table.title_ids);
+        assert_eq!(read.titles, table.titles);
+        assert_eq!(read.title_index, table.title_index);
+    }
+
+    #[test]
+    fn word_at_a_time_digits() {
+        for text in [
+            "7", "42", "123", "1234", "12345", "123456", "1234567", "12345678",
+        ] {
+            let word = word_at(format!("{text},,,,,,,,").as_bytes(), 0).unwrap();
+            let n = bytes_before_flag(non_digit_flags(word));
+            assert_eq!(n, text.len());
+            assert_eq!(digits_value(word, n), text.parse::<u64>().unwrap());
+        }
+        for byte in 0..=255u8 {
+            let word = u64::from_le_bytes([b'1', byte, b'2', b'3', b'4', b'5', b'6', b'7']);
+            let expected = if byte.is_ascii_digit() { 8 } else { 1 };
+            assert_eq!(bytes_before_flag(non_digit_flags(word)), expected, "{byte}");
+        }
+    }
+
+    #[test]
+    fn the_henry_fast_path_agrees_with_the_plain_parser() {
+        let lines = [
+            "49075,5.0,1175880758,ns8401\n",
+            "1,0.5,0,as1\n",
+            "1,3.5,12,as1\r\n",
+            "12345678,4.0,1234567890123456,a-very-long-title-id-of-many-bytes\n",
+            "123456789,4.0,12345678901234567,x\n",
+            "007,4.5,0001,y\n",
+            "1,0.0,1,as1\n",
+            "1,5.5,1,as1\n",
+            "1,4.50,1,as1\n",
+            "1,4.2,1,as1\n",
+            "1,4,1,as1\n",
+            "-1,4.0,1,as1\n",
+            "1,4.0,1, as1\n",
+            "1,4.0,1,as1 \n",
+            "1,4.0,1,\"as1\"\n",
+            "1,4.0,1,as1,extra\n",
+            "1,4.0,1,\n",
+            "1,4.0,1,as1\r",
+            "1,4.0,1,as1",
+        ];
+        let summary = |row: PlainRow| {
+            (
+                row.next,
+                row.user_id,
+                row.title,
+                row.title_key,
+                row.rating.to_bits(),
+                row.timestamp,
+            )
+        };
+        for line in lines {
+            // Padding after the line so that the word loads reach every byte of it.
+            let padded = format!("{line}99,1.0,0,zz\n99,1.0,0,zz\n99,1.0,0,zz\n");
+            for chunk in [line.as_bytes(), padded.as_bytes()] {
+                let plain = parse_plain_line(chunk, 0, &HENRY_ROLES, b',', RatingRule::HalfStars)
+                    .map(summary);
+                if let Some(fast) = parse_henry_line(chunk, 0).map(summary) {
+                    assert_eq!(Some(fast), plain, "{line:?}");
+                }
+            }
+        }
+        // The common shape does take the fast path.
+        let padded = b"49075,5.0,1175880758,ns8401\n2,1.0,1,as1\n";
+        assert!(parse_henry_line(padded, 0).is_some());
     }
 }
