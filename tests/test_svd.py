@@ -74,6 +74,12 @@ def test_fit_inputs_give_the_same_model(data) -> None:
     )
     np.testing.assert_array_equal(from_tuple.item_factors, from_frame.item_factors)
     np.testing.assert_array_equal(from_tuple.item_factors, from_ratings.item_factors)
+    # Integer title ids in a frame are the ids' text, as in a tuple of ints.
+    numbered = pl.DataFrame(
+        {"user_id": users, "title_id": list(range(len(users))), "rating": ratings}
+    )
+    by_number = sr.SVD(**params).fit(numbered)
+    assert by_number.title_ids[:3] == ["0", "1", "2"]
     assert from_tuple.global_mean == pytest.approx(float(np.mean(ratings)), abs=1e-5)
     assert from_tuple.user_factors.shape == (300, 4)
     assert len(from_tuple.title_ids) == from_tuple.item_factors.shape[0] == 120
@@ -96,6 +102,12 @@ def test_bad_fit_inputs(data) -> None:
         sr.SVD().fit((users, titles[:-1], ratings))
     with pytest.raises(ValueError, match="column"):
         sr.SVD().fit(pl.DataFrame({"who": users, "title_id": titles, "rating": ratings}))
+    named_users = [f"u{u}" for u in users]
+    with pytest.raises(ValueError, match="column user_id.*integer user ids"):
+        sr.SVD().fit(pl.DataFrame({"user_id": named_users, "title_id": titles, "rating": ratings}))
+    missing = [None, *ratings[1:]]
+    with pytest.raises(ValueError, match="column rating.*1 nulls.*numeric ratings"):
+        sr.SVD().fit(pl.DataFrame({"user_id": users, "title_id": titles, "rating": missing}))
     with pytest.raises(RuntimeError, match="not fitted"):
         sr.SVD().predict(1, "t1")
 
