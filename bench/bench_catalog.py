@@ -11,12 +11,17 @@ agree. Prints a markdown table and writes it to ``bench/results/catalog.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+
+# numpy's OpenBLAS worker threads keep spinning after use and take cores from whichever side
+# runs next; neither side of any measurement here uses BLAS, so it gets one thread.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd
 import streamrec as sr

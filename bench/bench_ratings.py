@@ -26,6 +26,10 @@ import sys
 import time
 from pathlib import Path
 
+# numpy's OpenBLAS worker threads keep spinning after use and take cores from whichever side
+# runs next; neither side of any measurement here uses BLAS, so it gets one thread.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = Path.home() / ".cache" / "streamrec" / "bench" / "ratings"
 

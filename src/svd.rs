@@ -310,36 +310,30 @@ fn combine_lanes(acc: &[[f32; 8]; 4]) -> f32 {
 }
 
 #[inline(always)]
-fn tail_dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut tail = 0.0f32;
-    for (x, y) in a.iter().zip(b) {
-        tail = x.mul_add(*y, tail);
-    }
-    tail
-}
-
-#[inline(always)]
 fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [[0.0f32; 8]; 4];
-    let body = n / 32 * 32;
-    for (xa, xb) in a[..body].chunks_exact(32).zip(b[..body].chunks_exact(32)) {
-        for (k, acc) in acc.iter_mut().enumerate() {
-            for l in 0..8 {
-                acc[l] = xa[8 * k + l].mul_add(xb[8 * k + l], acc[l]);
-            }
+    for (k, start) in (0..n).step_by(8).enumerate() {
+        let acc = &mut acc[k % 4];
+        for (l, lane) in acc.iter_mut().enumerate() {
+            // The last chunk is padded with zeros, as the vector kernel's masked load does.
+            let (x, y) = match start + l < n {
+                true => (a[start + l], b[start + l]),
+                false => (0.0, 0.0),
+            };
+            *lane = x.mul_add(y, *lane);
         }
     }
-    let rest_a = a[body..].chunks_exact(8);
-    let rest_b = b[body..].chunks_exact(8);
-    let tail = tail_dot(rest_a.remainder(), rest_b.remainder());
-    for ((xa, xb), acc) in rest_a.zip(rest_b).zip(acc.iter_mut()) {
-        for l in 0..8 {
-            acc[l] = xa[l].mul_add(xb[l], acc[l]);
-        }
-    }
-    combine_lanes(&acc) + tail
+    combine_lanes(&acc)
+}
+
+/// The lanes below `count` (at most 8) set: the mask of a partial last chunk of factors.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn first_lanes(count: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(count as i32), lane)
 }
 
 /// AVX2 + FMA dot product of `n` floats at `a` and `b`, same operations as [`dot_portable`].
@@ -387,10 +381,22 @@ unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
         );
         k += 4;
     }
-    let rest = [&mut acc0, &mut acc1, &mut acc2];
-    for acc in rest.into_iter().take(chunks - k) {
+    let rest = [&mut acc0, &mut acc1, &mut acc2, &mut acc3];
+    let partial = n - 8 * chunks;
+    let remaining = chunks - k + usize::from(partial > 0);
+    for acc in rest.into_iter().take(remaining) {
         let o = 8 * k;
-        *acc = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(o)), _mm256_loadu_ps(b.add(o)), *acc);
+        let (x, y) = if k < chunks {
+            (_mm256_loadu_ps(a.add(o)), _mm256_loadu_ps(b.add(o)))
+        } else {
+            // A partial last chunk, padded with zeros (as the portable version does).
+            let mask = first_lanes(partial);
+            (
+                _mm256_maskload_ps(a.add(o), mask),
+                _mm256_maskload_ps(b.add(o), mask),
+            )
+        };
+        *acc = _mm256_fmadd_ps(x, y, *acc);
         k += 1;
     }
     let lanes = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
@@ -399,13 +405,7 @@ unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
         _mm256_extractf128_ps(lanes, 1),
     );
     let halves = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
-    let total = _mm_cvtss_f32(_mm_add_ss(halves, _mm_shuffle_ps(halves, halves, 1)));
-    let done = chunks * 8;
-    total
-        + tail_dot(
-            std::slice::from_raw_parts(a.add(done), n - done),
-            std::slice::from_raw_parts(b.add(done), n - done),
-        )
+    _mm_cvtss_f32(_mm_add_ss(halves, _mm_shuffle_ps(halves, halves, 1)))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -442,6 +442,9 @@ struct SharedParams {
     item_factors: *mut f32,
     user_biases: *mut f32,
     item_biases: *mut f32,
+    /// Whether the kernel should prefetch title rows: only worth its instructions when a
+    /// block's title rows do not stay in a core's cache.
+    prefetch_title_rows: bool,
 }
 unsafe impl Send for SharedParams {}
 unsafe impl Sync for SharedParams {}
@@ -471,6 +474,10 @@ unsafe fn sgd_block(
     }
     sgd_block_portable(block, shared, n_factors, global_mean, biased, rates)
 }
+
+/// Above this size of one block's title rows (half a typical per-core L2 cache) the AVX2
+/// kernel prefetches them.
+const PREFETCH_ABOVE_BYTES: usize = 256 << 10;
 
 /// How many ratings ahead the AVX2 kernel prefetches title rows.
 #[cfg(target_arch = "x86_64")]
@@ -525,12 +532,10 @@ impl AvxStep {
         }
         let pu = shared.user_factors.add(user * self.n_factors);
         let qi = shared.item_factors.add(title * self.n_factors);
-        let (keep_p, keep_q) = (self.keep_p, self.keep_q);
-        let (step_p, step_q) = (rates.lr_pu * err, rates.lr_qi * err);
-        let keep_p8 = _mm256_set1_ps(keep_p);
-        let keep_q8 = _mm256_set1_ps(keep_q);
-        let step_p8 = _mm256_set1_ps(step_p);
-        let step_q8 = _mm256_set1_ps(step_q);
+        let keep_p8 = _mm256_set1_ps(self.keep_p);
+        let keep_q8 = _mm256_set1_ps(self.keep_q);
+        let step_p8 = _mm256_set1_ps(rates.lr_pu * err);
+        let step_q8 = _mm256_set1_ps(rates.lr_qi * err);
         let body = self.n_factors / 8 * 8;
         let mut f = 0;
         while f < body {
@@ -542,11 +547,15 @@ impl AvxStep {
             _mm256_storeu_ps(qi.add(f), new_q);
             f += 8;
         }
-        while f < self.n_factors {
-            let (p, q) = (*pu.add(f), *qi.add(f));
-            *pu.add(f) = step_p.mul_add(q, keep_p * p);
-            *qi.add(f) = step_q.mul_add(p, keep_q * q);
-            f += 1;
+        if f < self.n_factors {
+            // The partial last chunk, through a mask (same arithmetic lane by lane).
+            let mask = first_lanes(self.n_factors - f);
+            let p = _mm256_maskload_ps(pu.add(f), mask);
+            let q = _mm256_maskload_ps(qi.add(f), mask);
+            let new_p = _mm256_fmadd_ps(step_p8, q, _mm256_mul_ps(keep_p8, p));
+            let new_q = _mm256_fmadd_ps(step_q8, p, _mm256_mul_ps(keep_q8, q));
+            _mm256_maskstore_ps(pu.add(f), mask, new_p);
+            _mm256_maskstore_ps(qi.add(f), mask, new_q);
         }
     }
 }
@@ -577,6 +586,9 @@ unsafe fn sgd_block_avx2(
     let prefetch_title_row = |position: usize| {
         // Title rows are read at random; the users' rows are at hand (ratings come grouped
         // by user).
+        if !shared.prefetch_title_rows {
+            return;
+        }
         if let Some(ahead) = block.get(position + PREFETCH_DISTANCE) {
             let item_row = shared.item_factors.add(ahead.title as usize * n_factors) as *const i8;
             let mut offset = 0;
@@ -923,6 +935,8 @@ impl SvdModel {
             item_factors: self.item_factors.as_mut_ptr(),
             user_biases: self.user_biases.as_mut_ptr(),
             item_biases: self.item_biases.as_mut_ptr(),
+            prefetch_title_rows: self.item_factors.len() * std::mem::size_of::<f32>() / strata
+                > PREFETCH_ABOVE_BYTES,
         };
         for epoch in 0..n_epochs {
             let mut squared_error = 0.0f64;
@@ -2327,6 +2341,7 @@ mod tests {
                     item_factors: qi.as_mut_ptr(),
                     user_biases: bu.as_mut_ptr(),
                     item_biases: bi.as_mut_ptr(),
+                    prefetch_title_rows: true,
                 };
                 let loss = unsafe {
                     if vector {
