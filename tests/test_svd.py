@@ -270,3 +270,15 @@ def test_beats_the_title_mean_on_henry_shaped_ratings(tmp_path: Path) -> None:
     baseline_ndcg = ev.ranking_metrics(joined["user_id"], joined["rating"], baseline)["ndcg@10"]
     assert scores["rmse"] < baseline_rmse - 0.02
     assert scores["ndcg@10"] > baseline_ndcg
+
+
+def test_the_docstring_states_the_update_rules_and_defaults() -> None:
+    doc = sr.SVD.__doc__
+    for rule in (
+        "b_u += lr_bu * (err - reg_bu * b_u)",
+        "q_i += lr_qi * (err * p_u - reg_qi * q_i)",
+        "n_factors=100",
+        "lr_all=0.005",
+        "reg_all=0.02",
+    ):
+        assert rule in doc, rule

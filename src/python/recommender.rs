@@ -326,6 +326,35 @@ impl PyPrediction {
     }
 }
 
+/// Biased matrix factorisation trained by SGD, with Surprise's ``SVD`` semantics and
+/// hyperparameters, run in parallel on all cores and bit-reproducible for a ``random_state``.
+///
+/// A rating is predicted as ``r̂ = μ + b_u + b_i + q_i · p_u`` (``biased=True``) or
+/// ``r̂ = q_i · p_u``, clipped to the rating scale. For every training rating ``r``, with
+/// ``err = r - r̂``::
+///
+///     b_u += lr_bu * (err - reg_bu * b_u)          (biased only)
+///     b_i += lr_bi * (err - reg_bi * b_i)          (biased only)
+///     p_u += lr_pu * (err * q_i - reg_pu * p_u)
+///     q_i += lr_qi * (err * p_u - reg_qi * q_i)    (p_u as it was before this step)
+///
+/// Hyperparameters (Surprise's names and defaults): ``n_factors=100``, ``n_epochs=20``,
+/// ``biased=True``, ``init_mean=0``, ``init_std_dev=0.1`` (factors drawn from that normal,
+/// biases start at 0), ``lr_all=0.005``, ``reg_all=0.02``; ``lr_bu``, ``lr_bi``, ``lr_pu``,
+/// ``lr_qi``, ``reg_bu``, ``reg_bi``, ``reg_pu``, ``reg_qi`` override the ``_all`` values;
+/// ``random_state`` seeds every random choice. An unknown user or title gets Surprise's
+/// fallback (``μ`` plus the known biases), flagged ``was_impossible``.
+///
+/// Parallel schedule (FPSGD/libmf): users and titles are dealt into groups of equal rating
+/// counts; each sub-epoch trains blocks that share no user and no title on all cores, each
+/// block visited user by user as Surprise visits its trainset. Factors are ``float32``.
+///
+/// Example:
+///     >>> model = SVD(n_factors=50, random_state=0).fit(ratings)
+///     >>> model.predict(1, "as680").est
+///     3.61
+///     >>> model.recommend(1, n=5)
+///     [('ns1234', 4.41), ...]
 #[pyclass(name = "SVD", module = "streamrec._core")]
 pub struct PySvd {
     params: SvdParams,
