@@ -1,9 +1,10 @@
 """Load run of the HTTP API: streamrec's server against the pandas app, same run, same requests.
 
-Both servers run as separate processes on loopback (one uvicorn worker each); ``wrk`` (Debian:
-``apt-get install -y wrk``) drives 64 concurrent connections per endpoint for a bounded time, rotating
-through a fixed list of request paths (different years, platforms, countries...) that both apps get
-alike. Before the load, the two apps' answers to every path are compared. Prints requests/s, p50 and
+Both servers run as separate processes on loopback, with the same uvicorn settings (one worker each,
+the asyncio event loop, httptools); ``wrk`` (Debian: ``apt-get install -y wrk``; one thread, its
+default 2 s timeout, counted as an error) drives 64 concurrent connections per endpoint for a bounded
+time, rotating through a fixed list of request paths (different years, platforms, countries...) that
+both apps get alike. Before the load, the two apps' answers to every path are compared. Prints requests/s, p50 and
 p99 latency and errors per endpoint, the throughput ratio, and writes the table to
 ``bench/results/api.md``.
 
@@ -215,6 +216,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
 
+    from streamrec.server import EVENT_LOOP as UVICORN_LOOP
     from streamrec.server import SCORES_CSV, build_artifacts, default_data_dir, read_manifest
 
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
@@ -246,6 +248,8 @@ def main() -> int:
                 "bench.pandas_app:app",
                 "--port",
                 str(port_pd),
+                "--loop",
+                UVICORN_LOOP,
                 "--log-level",
                 "warning",
                 "--no-access-log",
@@ -292,7 +296,9 @@ def main() -> int:
     lines = [
         (
             f"HTTP API load run: wrk, {CONNECTIONS} connections, {args.duration:g} s per endpoint "
-            f"and app, loopback, one uvicorn worker each, {os.cpu_count()} cores shared with wrk. "
+            f"and app (wrk: 1 thread, 2 s timeout counted as an error), loopback, one uvicorn "
+            f"worker each ({UVICORN_LOOP} event loop, httptools), {os.cpu_count()} cores shared "
+            "with wrk. "
             f"Model: {manifest['n_ratings']:,} ratings, {manifest['n_factors']} factors. "
             f"Answers of both apps agree on {agree}/{total} query paths."
         ),

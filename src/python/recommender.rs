@@ -559,29 +559,33 @@ impl PySvd {
     #[pyo3(signature = (user_id, n=10, exclude_rated=true))]
     fn recommend(
         &self,
+        py: Python<'_>,
         user_id: i64,
         n: usize,
         exclude_rated: bool,
     ) -> PyResult<Vec<(String, f32)>> {
-        self.model()?
-            .recommend(user_id, n, exclude_rated)
+        let model = self.model()?.clone();
+        py.detach(|| model.recommend(user_id, n, exclude_rated))
             .map_err(to_py_err)
     }
 
     #[pyo3(signature = (title_id, n=10))]
     fn similar_titles(
         &self,
+        py: Python<'_>,
         title_id: &Bound<'_, PyAny>,
         n: usize,
     ) -> PyResult<Vec<(String, f32)>> {
-        self.model()?
-            .similar_titles(&title_key(title_id)?, n)
+        let model = self.model()?.clone();
+        let title_id = title_key(title_id)?;
+        py.detach(|| model.similar_titles(&title_id, n))
             .map_err(to_py_err)
     }
 
     #[pyo3(signature = (ratings, n=10))]
     fn recommend_for_ratings(
         &self,
+        py: Python<'_>,
         ratings: &Bound<'_, PyAny>,
         n: usize,
     ) -> PyResult<Vec<(String, f32)>> {
@@ -595,8 +599,8 @@ impl PySvd {
                 Ok((title_key(&title)?, rating))
             })
             .collect::<PyResult<_>>()?;
-        self.model()?
-            .recommend_for_ratings(&pairs, n)
+        let model = self.model()?.clone();
+        py.detach(|| model.recommend_for_ratings(&pairs, n))
             .map_err(to_py_err)
     }
 
