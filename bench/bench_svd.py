@@ -57,6 +57,13 @@ def load_split(dataset: str) -> tuple:
     )
 
 
+def fit_repeats(dataset: str) -> int:
+    """How many fits each side times (the best one counts, as `timeit` does): several on the
+    small split, where one fit takes well under a second and the shared machine's noise is as
+    large as the difference, one on the large split."""
+    return 5 if dataset == "ml100k" else 1
+
+
 def worker_surprise(dataset: str, epochs: int) -> dict:
     import numpy as np
     from surprise import SVD, Dataset, Reader
@@ -73,10 +80,13 @@ def worker_surprise(dataset: str, epochs: int) -> dict:
     )
     trainset = data.build_full_trainset()
     load_s = time.perf_counter() - start
-    algo = SVD(n_epochs=epochs, random_state=0)
-    start = time.perf_counter()
-    algo.fit(trainset)
-    fit_s = time.perf_counter() - start
+    fit_times = []
+    for _ in range(fit_repeats(dataset)):
+        algo = SVD(n_epochs=epochs, random_state=0)
+        start = time.perf_counter()
+        algo.fit(trainset)
+        fit_times.append(time.perf_counter() - start)
+    fit_s = min(fit_times)
     rows = list(
         zip(test["user_id"].to_list(), test["title_id"].to_list(), test["rating"].to_list())
     )
@@ -99,9 +109,12 @@ def worker_streamrec(dataset: str, epochs: int) -> dict:
     import streamrec as sr
 
     train, test, scale = load_split(dataset)
-    start = time.perf_counter()
-    model = sr.SVD(n_epochs=epochs, random_state=0).fit(train, scale=scale)
-    fit_s = time.perf_counter() - start
+    fit_times = []
+    for _ in range(fit_repeats(dataset)):
+        start = time.perf_counter()
+        model = sr.SVD(n_epochs=epochs, random_state=0).fit(train, scale=scale)
+        fit_times.append(time.perf_counter() - start)
+    fit_s = min(fit_times)
     users = test["user_id"].to_numpy()
     titles = test["title_id"].to_list()
     start = time.perf_counter()
@@ -205,6 +218,7 @@ def main() -> None:
         (
             f"{os.cpu_count()} cores; identical hyperparameters (Surprise defaults, random_state=0), "
             "each side in its own process (peak memory = its VmHWM, data loading included). "
+            "Fit time: best of 5 fits on ml-100k (each side), one fit on the Henry-shaped split. "
             f"On the Henry-shaped split both run {args.henry_epochs} epochs: Surprise needs minutes "
             "per epoch there. Surprise's fit excludes building its trainset (shown separately)."
         ),
