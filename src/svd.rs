@@ -426,6 +426,19 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     dot_portable(a, b)
 }
 
+/// A vector's storage written from several threads at slots that never coincide.
+struct DisjointSlots<T>(*mut T);
+unsafe impl<T: Send> Send for DisjointSlots<T> {}
+unsafe impl<T: Send> Sync for DisjointSlots<T> {}
+
+impl<T> DisjointSlots<T> {
+    /// # Safety
+    /// `slot` must be inside the vector, and no other thread may access it meanwhile.
+    unsafe fn write(&self, slot: usize, value: T) {
+        self.0.add(slot).write(value);
+    }
+}
+
 /// One training rating, in the model's dense indexes.
 #[derive(Clone, Copy, Debug)]
 struct Triplet {
@@ -1165,23 +1178,49 @@ impl SvdModel {
         const USERS_PER_RUN_LOG2: u32 = 5;
         let n_keys = (self.n_users() >> USERS_PER_RUN_LOG2) + 2;
         let key_of = |user: u32| ((user >> USERS_PER_RUN_LOG2) as usize).min(n_keys - 1);
-        let mut next = vec![0u32; n_keys + 1];
-        for &user in users {
-            next[key_of(user) + 1] += 1;
-        }
+        // A parallel counting sort: each chunk of the input counts its keys, then writes its
+        // pairs to the slots reserved for it (for every key, chunk after chunk: stable).
+        const CHUNK: usize = 1 << 16;
+        let chunk_counts: Vec<Vec<u32>> = users
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut counts = vec![0u32; n_keys];
+                for &user in chunk {
+                    counts[key_of(user)] += 1;
+                }
+                counts
+            })
+            .collect();
+        let mut chunk_next = vec![vec![0u32; n_keys]; chunk_counts.len()];
+        let mut running = 0u32;
         for key in 0..n_keys {
-            next[key + 1] += next[key];
+            for (next, counts) in chunk_next.iter_mut().zip(&chunk_counts) {
+                next[key] = running;
+                running += counts[key];
+            }
         }
         // The pairs themselves are copied into visiting order (read in order, written at
         // random), so that the computation below reads everything in order.
         let mut order = vec![0u32; users.len()];
         let mut sorted_pairs = vec![(0u32, 0u32); users.len()];
-        for (position, (&user, &title)) in users.iter().zip(titles).enumerate() {
-            let slot = &mut next[key_of(user)];
-            order[*slot as usize] = position as u32;
-            sorted_pairs[*slot as usize] = (user, title);
-            *slot += 1;
-        }
+        let order_slots = DisjointSlots(order.as_mut_ptr());
+        let pair_slots = DisjointSlots(sorted_pairs.as_mut_ptr());
+        chunk_next
+            .into_par_iter()
+            .zip(users.par_chunks(CHUNK).zip(titles.par_chunks(CHUNK)))
+            .enumerate()
+            .for_each(|(chunk, (mut next, (users, titles)))| {
+                for (offset, (&user, &title)) in users.iter().zip(titles).enumerate() {
+                    let slot = &mut next[key_of(user)];
+                    // SAFETY: every chunk writes only the slots reserved for it above, each
+                    // once, all below the length of both vectors.
+                    unsafe {
+                        order_slots.write(*slot as usize, (chunk * CHUNK + offset) as u32);
+                        pair_slots.write(*slot as usize, (user, title));
+                    }
+                    *slot += 1;
+                }
+            });
         let mut estimates = vec![0.0f32; users.len()];
         estimates
             .par_chunks_mut(4096)
@@ -1197,9 +1236,16 @@ impl SvdModel {
                 }
             });
         let mut out = vec![0.0f32; users.len()];
-        for (&position, &estimate) in order.iter().zip(&estimates) {
-            out[position as usize] = estimate;
-        }
+        let out_slots = DisjointSlots(out.as_mut_ptr());
+        order
+            .par_chunks(4096)
+            .zip(estimates.par_chunks(4096))
+            .for_each(|(positions, estimates)| {
+                for (&position, &estimate) in positions.iter().zip(estimates) {
+                    // SAFETY: `order` is a permutation of the positions of `out`.
+                    unsafe { out_slots.write(position as usize, estimate) };
+                }
+            });
         Ok(out)
     }
 
@@ -2190,10 +2236,11 @@ mod tests {
         let model = SvdModel::fit(&table, &params(1), None).unwrap();
         let mut rng = Rng::new(8);
         // Out-of-range indexes included: they fall back, wherever they sit in the batch.
-        let users: Vec<u32> = (0..20_000)
+        // More pairs than one chunk of the parallel sort.
+        let users: Vec<u32> = (0..150_000)
             .map(|_| rng.below(model.n_users() + 3) as u32)
             .collect();
-        let titles: Vec<u32> = (0..20_000)
+        let titles: Vec<u32> = (0..150_000)
             .map(|_| rng.below(model.n_titles() + 3) as u32)
             .collect();
         let batch = model.predict_indexes(&users, &titles).unwrap();
