@@ -93,28 +93,68 @@ impl RatingsTable {
             scale,
             ..Default::default()
         };
-        table.users = user_ids
+        // Interned through fast-hash maps (millions of lookups; users and titles side by
+        // side), then the public maps are built from the distinct ids alone.
+        let ((users, user_index_ids), (titles, title_index_ids)) = rayon::join(
+            || {
+                let mut lookup: HashMap<i64, u32, FastHash> = HashMap::default();
+                let mut distinct: Vec<i64> = Vec::new();
+                let dense: Vec<u32> = user_ids
+                    .iter()
+                    .map(|&id| {
+                        let next = distinct.len() as u32;
+                        *lookup.entry(id).or_insert_with(|| {
+                            distinct.push(id);
+                            next
+                        })
+                    })
+                    .collect();
+                (dense, distinct)
+            },
+            || {
+                // Catalog-shaped ids through an array indexed by their catalog key, the
+                // others through a hash map (an id's shape decides which, so never both).
+                let mut catalog_slots: Vec<u32> = Vec::new();
+                let mut lookup: HashMap<&str, u32, FastHash> = HashMap::default();
+                let mut distinct: Vec<String> = Vec::new();
+                let dense: Vec<u32> = title_ids
+                    .iter()
+                    .map(|&id| {
+                        let next = distinct.len() as u32;
+                        if let Some(key) = catalog_key(id.as_bytes()) {
+                            if catalog_slots.is_empty() {
+                                catalog_slots = vec![u32::MAX; CATALOG_KEYS];
+                            }
+                            let slot = &mut catalog_slots[key as usize];
+                            if *slot == u32::MAX {
+                                *slot = next;
+                                distinct.push(id.to_string());
+                            }
+                            return *slot;
+                        }
+                        *lookup.entry(id).or_insert_with(|| {
+                            distinct.push(id.to_string());
+                            next
+                        })
+                    })
+                    .collect();
+                (dense, distinct)
+            },
+        );
+        table.users = users;
+        table.titles = titles;
+        table.user_index = user_index_ids
             .iter()
-            .map(|&id| {
-                let next = table.user_ids.len() as u32;
-                *table.user_index.entry(id).or_insert_with(|| {
-                    table.user_ids.push(id);
-                    next
-                })
-            })
+            .enumerate()
+            .map(|(index, &id)| (id, index as u32))
             .collect();
-        table.titles = title_ids
+        table.user_ids = user_index_ids;
+        table.title_index = title_index_ids
             .iter()
-            .map(|&id| {
-                let next = table.title_ids.len() as u32;
-                if let Some(&index) = table.title_index.get(id) {
-                    return index;
-                }
-                table.title_ids.push(id.to_string());
-                table.title_index.insert(id.to_string(), next);
-                next
-            })
+            .enumerate()
+            .map(|(index, id)| (id.clone(), index as u32))
             .collect();
+        table.title_ids = title_index_ids;
         table.ratings = ratings;
         table.timestamps = timestamps;
         table
@@ -2181,6 +2221,23 @@ mod tests {
             .collect();
         assert_eq!(days, vec![Some(0), Some(1), Some(0), Some(-1)]);
         assert_eq!(table.user_counts(), vec![2, 1, 1]);
+    }
+
+    #[test]
+    fn from_ids_numbers_catalog_and_other_ids_in_order_of_first_appearance() {
+        let titles = [
+            "ns12", "as0680", "as680", "x", "ns12", "as680", "hs99999", "x",
+        ];
+        let users = [7, 7, 3, 9, 3, 7, 9, 3];
+        let table = RatingsTable::from_ids(&users, &titles, vec![1.0; 8], vec![0; 8], (0.5, 5.0));
+        assert_eq!(table.title_ids, ["ns12", "as0680", "as680", "x", "hs99999"]);
+        assert_eq!(table.titles, [0, 1, 2, 3, 0, 2, 4, 3]);
+        assert_eq!(table.user_ids, [7, 3, 9]);
+        assert_eq!(table.users, [0, 0, 1, 2, 1, 0, 2, 1]);
+        for (index, id) in table.title_ids.iter().enumerate() {
+            assert_eq!(table.title_index[id], index as u32);
+        }
+        assert_eq!(table.user_index[&9], 2);
     }
 
     #[test]

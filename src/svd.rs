@@ -731,29 +731,54 @@ pub struct SvdModel {
 }
 
 /// `items` stably sorted by `key` (below `n_keys`), and where each key's run starts
-/// (`n_keys + 1` positions): a counting sort, linear in the number of items.
-fn counting_sort<T: Copy>(
+/// (`n_keys + 1` positions): a counting sort, linear in the number of items and run on all
+/// cores. Each chunk of the input counts its keys, then writes its items to the slots reserved
+/// for it (for every key, chunk after chunk), so the result is the one stable order whatever
+/// the number of chunks or threads.
+fn counting_sort<T: Copy + Send + Sync>(
     items: &[T],
     n_keys: usize,
-    key: impl Fn(&T) -> usize,
+    key: impl Fn(&T) -> usize + Sync,
 ) -> (Vec<T>, Vec<usize>) {
+    let chunk_len = (items.len() / (2 * rayon::current_num_threads())).max(1 << 16);
+    let chunk_counts: Vec<Vec<usize>> = items
+        .par_chunks(chunk_len)
+        .map(|chunk| {
+            let mut counts = vec![0usize; n_keys];
+            for item in chunk {
+                counts[key(item)] += 1;
+            }
+            counts
+        })
+        .collect();
     let mut starts = vec![0usize; n_keys + 1];
-    for item in items {
-        starts[key(item) + 1] += 1;
-    }
+    let mut chunk_next = vec![vec![0usize; n_keys]; chunk_counts.len()];
+    let mut running = 0;
     for k in 0..n_keys {
-        starts[k + 1] += starts[k];
+        starts[k] = running;
+        for (next, counts) in chunk_next.iter_mut().zip(&chunk_counts) {
+            next[k] = running;
+            running += counts[k];
+        }
     }
+    starts[n_keys] = running;
     let Some(&first) = items.first() else {
         return (Vec::new(), starts);
     };
     let mut sorted = vec![first; items.len()];
-    let mut next = starts[..n_keys].to_vec();
-    for item in items {
-        let slot = &mut next[key(item)];
-        sorted[*slot] = *item;
-        *slot += 1;
-    }
+    let slots = DisjointSlots(sorted.as_mut_ptr());
+    chunk_next
+        .into_par_iter()
+        .zip(items.par_chunks(chunk_len))
+        .for_each(|(mut next, chunk)| {
+            for item in chunk {
+                let slot = &mut next[key(item)];
+                // SAFETY: each chunk writes only the slots reserved for it, each once, all
+                // below `items.len()`.
+                unsafe { slots.write(*slot, *item) };
+                *slot += 1;
+            }
+        });
     (sorted, starts)
 }
 
@@ -1178,49 +1203,14 @@ impl SvdModel {
         const USERS_PER_RUN_LOG2: u32 = 5;
         let n_keys = (self.n_users() >> USERS_PER_RUN_LOG2) + 2;
         let key_of = |user: u32| ((user >> USERS_PER_RUN_LOG2) as usize).min(n_keys - 1);
-        // A parallel counting sort: each chunk of the input counts its keys, then writes its
-        // pairs to the slots reserved for it (for every key, chunk after chunk: stable).
-        const CHUNK: usize = 1 << 16;
-        let chunk_counts: Vec<Vec<u32>> = users
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut counts = vec![0u32; n_keys];
-                for &user in chunk {
-                    counts[key_of(user)] += 1;
-                }
-                counts
-            })
-            .collect();
-        let mut chunk_next = vec![vec![0u32; n_keys]; chunk_counts.len()];
-        let mut running = 0u32;
-        for key in 0..n_keys {
-            for (next, counts) in chunk_next.iter_mut().zip(&chunk_counts) {
-                next[key] = running;
-                running += counts[key];
-            }
-        }
-        // The pairs themselves are copied into visiting order (read in order, written at
-        // random), so that the computation below reads everything in order.
-        let mut order = vec![0u32; users.len()];
-        let mut sorted_pairs = vec![(0u32, 0u32); users.len()];
-        let order_slots = DisjointSlots(order.as_mut_ptr());
-        let pair_slots = DisjointSlots(sorted_pairs.as_mut_ptr());
-        chunk_next
+        // The pairs are sorted with their positions (read in order, written at random), so
+        // that the computation below reads everything in order.
+        let pairs: Vec<(u32, u32, u32)> = (0..users.len())
             .into_par_iter()
-            .zip(users.par_chunks(CHUNK).zip(titles.par_chunks(CHUNK)))
-            .enumerate()
-            .for_each(|(chunk, (mut next, (users, titles)))| {
-                for (offset, (&user, &title)) in users.iter().zip(titles).enumerate() {
-                    let slot = &mut next[key_of(user)];
-                    // SAFETY: every chunk writes only the slots reserved for it above, each
-                    // once, all below the length of both vectors.
-                    unsafe {
-                        order_slots.write(*slot as usize, (chunk * CHUNK + offset) as u32);
-                        pair_slots.write(*slot as usize, (user, title));
-                    }
-                    *slot += 1;
-                }
-            });
+            .map(|position| (position as u32, users[position], titles[position]))
+            .collect();
+        let (sorted_pairs, _) = counting_sort(&pairs, n_keys, |&(_, user, _)| key_of(user));
+        drop(pairs);
         let mut estimates = vec![0.0f32; users.len()];
         estimates
             .par_chunks_mut(4096)
@@ -1228,8 +1218,10 @@ impl SvdModel {
             .for_each(|(estimates, pairs)| {
                 // Fetch the rows of a coming pair while this one is computed.
                 const AHEAD: usize = 8;
-                for (k, (estimate, &(user, title))) in estimates.iter_mut().zip(pairs).enumerate() {
-                    if let Some(&(next_user, next_title)) = pairs.get(k + AHEAD) {
+                for (k, (estimate, &(_, user, title))) in
+                    estimates.iter_mut().zip(pairs).enumerate()
+                {
+                    if let Some(&(_, next_user, next_title)) = pairs.get(k + AHEAD) {
                         self.prefetch_rows(next_user, next_title);
                     }
                     *estimate = self.predict_index(user, title).est;
@@ -1237,12 +1229,12 @@ impl SvdModel {
             });
         let mut out = vec![0.0f32; users.len()];
         let out_slots = DisjointSlots(out.as_mut_ptr());
-        order
+        sorted_pairs
             .par_chunks(4096)
             .zip(estimates.par_chunks(4096))
-            .for_each(|(positions, estimates)| {
-                for (&position, &estimate) in positions.iter().zip(estimates) {
-                    // SAFETY: `order` is a permutation of the positions of `out`.
+            .for_each(|(pairs, estimates)| {
+                for (&(position, _, _), &estimate) in pairs.iter().zip(estimates) {
+                    // SAFETY: the positions are a permutation of those of `out`.
                     unsafe { out_slots.write(position as usize, estimate) };
                 }
             });
@@ -2228,6 +2220,30 @@ mod tests {
         let mut stop_after_two = |report: EpochReport| report.epoch < 2;
         let model = SvdModel::fit(&table, &params(5), Some(&mut stop_after_two)).unwrap();
         assert_eq!(model.loss_history.len(), 2);
+    }
+
+    #[test]
+    fn counting_sort_is_the_stable_sort_whatever_the_threads() {
+        let mut rng = Rng::new(4);
+        // Several chunks of the parallel sort; keys repeat, so stability shows.
+        let items: Vec<(u32, u32)> = (0..300_000)
+            .map(|position| (rng.below(1000) as u32, position))
+            .collect();
+        let mut expected = items.clone();
+        expected.sort_by_key(|&(key, _)| key);
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (sorted, starts) =
+                pool.install(|| counting_sort(&items, 1000, |&(key, _)| key as usize));
+            assert_eq!(sorted, expected, "{threads} threads");
+            assert_eq!(starts.len(), 1001);
+            assert_eq!(starts[1000], items.len());
+            let key_7 = &sorted[starts[7]..starts[8]];
+            assert!(!key_7.is_empty() && key_7.iter().all(|&(key, _)| key == 7));
+        }
     }
 
     #[test]
