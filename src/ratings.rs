@@ -160,6 +160,69 @@ impl RatingsTable {
         table
     }
 
+    /// A table from per-rating ids and ratings without timestamps (what a recommender is
+    /// fitted on); the scale is `scale` or the ratings' own (min, max).
+    pub fn from_columns(
+        user_ids: &[i64],
+        title_ids: &[&str],
+        ratings: Vec<f32>,
+        scale: Option<(f32, f32)>,
+    ) -> Result<Self> {
+        if user_ids.len() != title_ids.len() || user_ids.len() != ratings.len() {
+            return Err(Error::invalid(
+                "ratings",
+                format!(
+                    "{} user ids, {} title ids, {} ratings",
+                    user_ids.len(),
+                    title_ids.len(),
+                    ratings.len()
+                ),
+                "three columns of equal length",
+            ));
+        }
+        let scale = scale.unwrap_or_else(|| {
+            let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
+            let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            (low, high)
+        });
+        let n = ratings.len();
+        Ok(Self::from_ids(
+            user_ids,
+            title_ids,
+            ratings,
+            vec![0; n],
+            scale,
+        ))
+    }
+
+    /// [`RatingsTable::from_columns`] over a DataFrame's `user_id`/`userId`/`user` (integers),
+    /// `title_id`/`movieId`/`item_id`/`item` (text, or integers whose text is the id) and
+    /// `rating` (numbers) columns, read column by column.
+    pub fn from_frame(frame: &DataFrame, scale: Option<(f32, f32)>) -> Result<Self> {
+        let users = frame_column(frame, &["user_id", "userId", "user"])?;
+        let users = cast_without_nulls(users, &DataType::Int64, "integer user ids without nulls")?;
+        let user_ids: Vec<i64> = users.i64()?.into_no_null_iter().collect();
+        let titles = frame_column(frame, &["title_id", "movieId", "item_id", "item"])?;
+        let titles = if titles.dtype() == &DataType::String {
+            cast_without_nulls(titles, &DataType::String, "title ids without nulls")?
+        } else {
+            // MovieLens item ids are numbers: their text is the id.
+            let numbers =
+                cast_without_nulls(titles, &DataType::Int64, "text or integer title ids")?;
+            numbers.cast(&DataType::String)?
+        };
+        let title_ids: Vec<&str> = titles
+            .str()?
+            .iter()
+            .map(Option::unwrap_or_default)
+            .collect();
+        let ratings = frame_column(frame, &["rating"])?;
+        let ratings =
+            cast_without_nulls(ratings, &DataType::Float32, "numeric ratings without nulls")?;
+        let ratings: Vec<f32> = ratings.f32()?.into_no_null_iter().collect();
+        Self::from_columns(&user_ids, &title_ids, ratings, scale)
+    }
+
     /// Like [`RatingsTable::from_ids`], but checks what a user may get wrong: equal lengths,
     /// a valid scale and every rating inside it. Missing timestamps become 0.
     pub fn try_from_ids(
@@ -1837,6 +1900,45 @@ fn read_parquet_into(
     Ok(rule.scale())
 }
 
+/// The first of `names` that `frame` has, or an error listing the frame's columns.
+fn frame_column<'a>(frame: &'a DataFrame, names: &[&str]) -> Result<&'a Column> {
+    names
+        .iter()
+        .find_map(|name| frame.column(name).ok())
+        .ok_or_else(|| {
+            let columns: Vec<&str> = frame
+                .get_column_names()
+                .iter()
+                .map(|c| c.as_str())
+                .collect();
+            Error::invalid(
+                "ratings",
+                format!("a DataFrame with columns {columns:?}"),
+                format!("a column named one of {names:?}"),
+            )
+        })
+}
+
+/// `column` cast to `dtype` without nulls, or an error naming the column and what it must hold.
+fn cast_without_nulls(column: &Column, dtype: &DataType, expected: &str) -> Result<Column> {
+    let wrong = || {
+        Error::invalid(
+            format!("column {}", column.name()),
+            format!(
+                "{} values with {} nulls",
+                column.dtype(),
+                column.null_count()
+            ),
+            expected,
+        )
+    };
+    let cast = column.strict_cast(dtype).map_err(|_| wrong())?;
+    if cast.null_count() > 0 {
+        return Err(wrong());
+    }
+    Ok(cast)
+}
+
 /// A small, fast, non-cryptographic hasher (the Fx / rustc hash) for the parse-time maps,
 /// whose keys come from trusted-enough files and are hashed millions of times.
 #[derive(Default, Clone, Copy)]
@@ -2221,6 +2323,47 @@ mod tests {
             .collect();
         assert_eq!(days, vec![Some(0), Some(1), Some(0), Some(-1)]);
         assert_eq!(table.user_counts(), vec![2, 1, 1]);
+    }
+
+    #[test]
+    fn from_frame_reads_the_named_columns_and_names_a_wrong_one() {
+        let frame = |users: Column, titles: Column, ratings: Column| {
+            DataFrame::new_infer_height(vec![users, titles, ratings]).unwrap()
+        };
+        let good = frame(
+            Column::new("userId".into(), [7i64, 3, 7]),
+            Column::new("movieId".into(), [12i64, 5, 5]),
+            Column::new("rating".into(), [4.0f64, 2.0, 5.0]),
+        );
+        let table = RatingsTable::from_frame(&good, None).unwrap();
+        assert_eq!(table.title_ids, ["12", "5"]);
+        assert_eq!(
+            (table.users.clone(), table.titles.clone()),
+            (vec![0, 1, 0], vec![0, 1, 1])
+        );
+        assert_eq!(table.ratings, [4.0, 2.0, 5.0]);
+        assert_eq!(table.scale, (2.0, 5.0));
+        let named_users = frame(
+            Column::new("user_id".into(), ["u7", "u3", "u7"]),
+            Column::new("title_id".into(), ["a", "b", "b"]),
+            Column::new("rating".into(), [4.0f32, 2.0, 5.0]),
+        );
+        let message = RatingsTable::from_frame(&named_users, None)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("column user_id") && message.contains("integer user ids"));
+        let missing = frame(
+            Column::new("user".into(), [1i64]),
+            Column::new("item".into(), ["a"]),
+            Column::new("stars".into(), [4.0f32]),
+        );
+        let message = RatingsTable::from_frame(&missing, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("rating") && message.contains("stars"),
+            "{message}"
+        );
     }
 
     #[test]

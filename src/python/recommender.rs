@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
-use polars::prelude::{Column, DataFrame, DataType, PolarsError};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -64,115 +63,6 @@ fn float_values(values: &Bound<'_, PyAny>) -> PyResult<Vec<f32>> {
         .map_err(|_| PyTypeError::new_err("ratings must be numbers (a numpy array or a sequence)"))
 }
 
-/// A table from three columns of original ids and ratings; the scale is `scale` or the
-/// data's own (min, max).
-fn table_from_columns(
-    user_ids: &[i64],
-    title_ids: &[&str],
-    ratings: Vec<f32>,
-    scale: Option<(f32, f32)>,
-) -> PyResult<RatingsTable> {
-    if user_ids.len() != title_ids.len() || user_ids.len() != ratings.len() {
-        return Err(to_py_err(crate::Error::invalid(
-            "ratings",
-            format!(
-                "{} user ids, {} title ids, {} ratings",
-                user_ids.len(),
-                title_ids.len(),
-                ratings.len()
-            ),
-            "three columns of equal length",
-        )));
-    }
-    let scale = scale.unwrap_or_else(|| {
-        let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
-        let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        (low, high)
-    });
-    let n = ratings.len();
-    Ok(RatingsTable::from_ids(
-        user_ids,
-        title_ids,
-        ratings,
-        vec![0; n],
-        scale,
-    ))
-}
-
-/// The first of `names` that `frame` has, or an error listing the frame's columns.
-fn frame_column<'a>(frame: &'a DataFrame, names: &[&str]) -> PyResult<&'a Column> {
-    names
-        .iter()
-        .find_map(|name| frame.column(name).ok())
-        .ok_or_else(|| {
-            let columns: Vec<&str> = frame
-                .get_column_names()
-                .iter()
-                .map(|c| c.as_str())
-                .collect();
-            to_py_err(crate::Error::invalid(
-                "ratings",
-                format!("a DataFrame with columns {columns:?}"),
-                format!("a column named one of {names:?}"),
-            ))
-        })
-}
-
-/// `column` cast to `dtype` without nulls, or an error naming the column and what it must hold.
-fn cast_without_nulls(column: &Column, dtype: &DataType, expected: &str) -> PyResult<Column> {
-    let wrong = || {
-        to_py_err(crate::Error::invalid(
-            format!("column {}", column.name()),
-            format!(
-                "{} values with {} nulls",
-                column.dtype(),
-                column.null_count()
-            ),
-            expected,
-        ))
-    };
-    let cast = column.strict_cast(dtype).map_err(|_| wrong())?;
-    if cast.null_count() > 0 {
-        return Err(wrong());
-    }
-    Ok(cast)
-}
-
-/// A table from a polars DataFrame, read column by column in Rust (no Python objects per
-/// rating): integer user ids, text or integer title ids, numeric ratings.
-fn table_from_frame(frame: &DataFrame, scale: Option<(f32, f32)>) -> PyResult<RatingsTable> {
-    let polars_error = |error: PolarsError| to_py_err(crate::Error::from(error));
-    let users = frame_column(frame, &["user_id", "userId", "user"])?;
-    let users = cast_without_nulls(users, &DataType::Int64, "integer user ids without nulls")?;
-    let user_ids: Vec<i64> = users
-        .i64()
-        .map_err(polars_error)?
-        .into_no_null_iter()
-        .collect();
-    let titles = frame_column(frame, &["title_id", "movieId", "item_id", "item"])?;
-    let titles = if titles.dtype() == &DataType::String {
-        cast_without_nulls(titles, &DataType::String, "title ids without nulls")?
-    } else {
-        // MovieLens item ids are numbers: their text is the id.
-        let numbers = cast_without_nulls(titles, &DataType::Int64, "text or integer title ids")?;
-        numbers.cast(&DataType::String).map_err(polars_error)?
-    };
-    let title_ids: Vec<&str> = titles
-        .str()
-        .map_err(polars_error)?
-        .iter()
-        .map(Option::unwrap_or_default)
-        .collect();
-    let ratings = frame_column(frame, &["rating"])?;
-    let ratings = cast_without_nulls(ratings, &DataType::Float32, "numeric ratings without nulls")?;
-    let ratings: Vec<f32> = ratings
-        .f32()
-        .map_err(polars_error)?
-        .into_no_null_iter()
-        .collect();
-    table_from_columns(&user_ids, &title_ids, ratings, scale)
-}
-
 /// The table inside a `streamrec.Ratings`, shared without a copy.
 fn shared_table(ratings: &Bound<'_, PyAny>) -> Option<Arc<RatingsTable>> {
     let ratings = ratings.cast::<super::ratings::PyRatings>().ok()?;
@@ -202,18 +92,20 @@ fn ratings_table(
         if tuple.len() == 3 {
             let title_ids = title_keys(&tuple.get_item(1)?)?;
             let title_ids: Vec<&str> = title_ids.iter().map(String::as_str).collect();
-            return Ok(Arc::new(table_from_columns(
+            let table = RatingsTable::from_columns(
                 &user_keys(&tuple.get_item(0)?)?,
                 &title_ids,
                 float_values(&tuple.get_item(2)?)?,
                 scale,
-            )?));
+            );
+            return Ok(Arc::new(table.map_err(to_py_err)?));
         }
     }
     if ratings.hasattr("get_column")? && ratings.hasattr("columns")? {
         let PyDataFrame(frame) = ratings.extract()?;
         let py = ratings.py();
-        return Ok(Arc::new(py.detach(|| table_from_frame(&frame, scale))?));
+        let table = py.detach(|| RatingsTable::from_frame(&frame, scale));
+        return Ok(Arc::new(table.map_err(to_py_err)?));
     }
     Err(PyTypeError::new_err(
         "ratings must be a streamrec.Ratings, a polars DataFrame with user_id, title_id and rating \
