@@ -93,54 +93,10 @@ impl RatingsTable {
             scale,
             ..Default::default()
         };
-        // Interned through fast-hash maps (millions of lookups; users and titles side by
-        // side), then the public maps are built from the distinct ids alone.
-        let ((users, user_index_ids), (titles, title_index_ids)) = rayon::join(
-            || {
-                let mut lookup: HashMap<i64, u32, FastHash> = HashMap::default();
-                let mut distinct: Vec<i64> = Vec::new();
-                let dense: Vec<u32> = user_ids
-                    .iter()
-                    .map(|&id| {
-                        let next = distinct.len() as u32;
-                        *lookup.entry(id).or_insert_with(|| {
-                            distinct.push(id);
-                            next
-                        })
-                    })
-                    .collect();
-                (dense, distinct)
-            },
-            || {
-                // Catalog-shaped ids through an array indexed by their catalog key, the
-                // others through a hash map (an id's shape decides which, so never both).
-                let mut catalog_slots: Vec<u32> = Vec::new();
-                let mut lookup: HashMap<&str, u32, FastHash> = HashMap::default();
-                let mut distinct: Vec<String> = Vec::new();
-                let dense: Vec<u32> = title_ids
-                    .iter()
-                    .map(|&id| {
-                        let next = distinct.len() as u32;
-                        if let Some(key) = catalog_key(id.as_bytes()) {
-                            if catalog_slots.is_empty() {
-                                catalog_slots = vec![u32::MAX; CATALOG_KEYS];
-                            }
-                            let slot = &mut catalog_slots[key as usize];
-                            if *slot == u32::MAX {
-                                *slot = next;
-                                distinct.push(id.to_string());
-                            }
-                            return *slot;
-                        }
-                        *lookup.entry(id).or_insert_with(|| {
-                            distinct.push(id.to_string());
-                            next
-                        })
-                    })
-                    .collect();
-                (dense, distinct)
-            },
-        );
+        // Users and titles are interned side by side; the public maps are then built from
+        // the distinct ids alone.
+        let ((users, user_index_ids), (titles, title_index_ids)) =
+            rayon::join(|| intern_integers(user_ids), || intern_texts(title_ids));
         table.users = users;
         table.titles = titles;
         table.user_index = user_index_ids
@@ -201,7 +157,8 @@ impl RatingsTable {
     pub fn from_frame(frame: &DataFrame, scale: Option<(f32, f32)>) -> Result<Self> {
         let users = frame_column(frame, &["user_id", "userId", "user"])?;
         let users = cast_without_nulls(users, &DataType::Int64, "integer user ids without nulls")?;
-        let user_ids: Vec<i64> = users.i64()?.into_no_null_iter().collect();
+        let user_ids = users.i64()?.rechunk();
+        let user_ids = user_ids.cont_slice()?;
         let titles = frame_column(frame, &["title_id", "movieId", "item_id", "item"])?;
         let titles = if titles.dtype() == &DataType::String {
             cast_without_nulls(titles, &DataType::String, "title ids without nulls")?
@@ -211,16 +168,15 @@ impl RatingsTable {
                 cast_without_nulls(titles, &DataType::Int64, "text or integer title ids")?;
             numbers.cast(&DataType::String)?
         };
-        let title_ids: Vec<&str> = titles
-            .str()?
-            .iter()
-            .map(Option::unwrap_or_default)
-            .collect();
+        let mut title_ids: Vec<&str> = Vec::with_capacity(titles.len());
+        for chunk in titles.str()?.downcast_iter() {
+            title_ids.extend(chunk.values_iter());
+        }
         let ratings = frame_column(frame, &["rating"])?;
         let ratings =
             cast_without_nulls(ratings, &DataType::Float32, "numeric ratings without nulls")?;
-        let ratings: Vec<f32> = ratings.f32()?.into_no_null_iter().collect();
-        Self::from_columns(&user_ids, &title_ids, ratings, scale)
+        let ratings = ratings.f32()?.rechunk().cont_slice()?.to_vec();
+        Self::from_columns(user_ids, &title_ids, ratings, scale)
     }
 
     /// Like [`RatingsTable::from_ids`], but checks what a user may get wrong: equal lengths,
@@ -1057,13 +1013,9 @@ impl<'a> LocalTitles<'a> {
     #[inline(never)]
     fn intern_other(&mut self, id: &'a [u8], title_ids: &mut Vec<LocalTitle>) -> Option<u32> {
         let next = OTHER_TITLES_BASE + self.n_other;
-        let index = if id.len() < 16 {
-            let mut key = [0u8; 16];
-            key[..id.len()].copy_from_slice(id);
-            key[15] = id.len() as u8;
-            *self.short.entry(u128::from_le_bytes(key)).or_insert(next)
-        } else {
-            *self.long.entry(id).or_insert(next)
+        let index = match packed_short_id(id) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => *self.long.entry(id).or_insert(next),
         };
         if index == next {
             let text = std::str::from_utf8(id).ok()?;
@@ -1900,6 +1852,96 @@ fn read_parquet_into(
     Ok(rule.scale())
 }
 
+/// Ids spanning at most this many values per id (plus a constant) are interned through an
+/// array indexed by `id - min` instead of a hash map.
+const DENSE_ID_SPAN_PER_ID: i64 = 4;
+
+/// Dense indexes for integer ids, in order of first appearance, and the distinct ids. Ids
+/// in a compact range (MovieLens', the generator's) go through an array, others through a
+/// fast hash map.
+fn intern_integers(ids: &[i64]) -> (Vec<u32>, Vec<i64>) {
+    let mut distinct: Vec<i64> = Vec::new();
+    let (Some(&low), Some(&high)) = (ids.iter().min(), ids.iter().max()) else {
+        return (Vec::new(), distinct);
+    };
+    let span = (high as i128 - low as i128) as u128;
+    if span <= (DENSE_ID_SPAN_PER_ID * ids.len() as i64 + 1024) as u128 {
+        let mut slots = vec![u32::MAX; span as usize + 1];
+        let dense = ids
+            .iter()
+            .map(|&id| {
+                let slot = &mut slots[(id - low) as usize];
+                if *slot == u32::MAX {
+                    *slot = distinct.len() as u32;
+                    distinct.push(id);
+                }
+                *slot
+            })
+            .collect();
+        return (dense, distinct);
+    }
+    let mut lookup: HashMap<i64, u32, FastHash> = HashMap::default();
+    let dense = ids
+        .iter()
+        .map(|&id| {
+            let next = distinct.len() as u32;
+            *lookup.entry(id).or_insert_with(|| {
+                distinct.push(id);
+                next
+            })
+        })
+        .collect();
+    (dense, distinct)
+}
+
+/// An id of fewer than 16 bytes packed into one integer (its bytes, then its length), so
+/// that a lookup compares one number instead of calling a string comparison.
+fn packed_short_id(id: &[u8]) -> Option<u128> {
+    if id.len() >= 16 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[..id.len()].copy_from_slice(id);
+    key[15] = id.len() as u8;
+    Some(u128::from_le_bytes(key))
+}
+
+/// Dense indexes for text ids, in order of first appearance, and the distinct ids.
+/// Catalog-shaped ids go through an array indexed by their catalog key, other short ids
+/// through a map keyed by [`packed_short_id`], the rest through a string map (an id's shape
+/// decides which, so never two of them).
+fn intern_texts(ids: &[&str]) -> (Vec<u32>, Vec<String>) {
+    let mut catalog_slots: Vec<u32> = Vec::new();
+    let mut short: HashMap<u128, u32, FastHash> = HashMap::default();
+    let mut long: HashMap<&str, u32, FastHash> = HashMap::default();
+    let mut distinct: Vec<String> = Vec::new();
+    let dense = ids
+        .iter()
+        .map(|&id| {
+            let next = distinct.len() as u32;
+            let index = if let Some(key) = catalog_key(id.as_bytes()) {
+                if catalog_slots.is_empty() {
+                    catalog_slots = vec![u32::MAX; CATALOG_KEYS];
+                }
+                let slot = &mut catalog_slots[key as usize];
+                if *slot == u32::MAX {
+                    *slot = next;
+                }
+                *slot
+            } else if let Some(key) = packed_short_id(id.as_bytes()) {
+                *short.entry(key).or_insert(next)
+            } else {
+                *long.entry(id).or_insert(next)
+            };
+            if index == next {
+                distinct.push(id.to_string());
+            }
+            index
+        })
+        .collect();
+    (dense, distinct)
+}
+
 /// The first of `names` that `frame` has, or an error listing the frame's columns.
 fn frame_column<'a>(frame: &'a DataFrame, names: &[&str]) -> Result<&'a Column> {
     names
@@ -2392,6 +2434,33 @@ mod tests {
         assert!(RatingsTable::try_from_ids(&[1], &["a"], vec![1.0], None, (5.0, 1.0)).is_err());
         let table = RatingsTable::try_from_ids(&[1], &["a"], vec![1.0], None, (1.0, 5.0)).unwrap();
         assert_eq!(table.timestamps, vec![0]);
+    }
+
+    #[test]
+    fn interning_numbers_ids_in_order_of_first_appearance_whatever_the_path() {
+        // A compact range (array path) and a sparse one (hash path) number alike.
+        for scale in [1i64, 1_000_000_007] {
+            let ids: Vec<i64> = [5, 3, 5, 9, 3, 1, 9, -2]
+                .iter()
+                .map(|id| id * scale)
+                .collect();
+            let (dense, distinct) = intern_integers(&ids);
+            assert_eq!(dense, [0, 1, 0, 2, 1, 3, 2, 4], "scale {scale}");
+            assert_eq!(distinct, [5, 3, 9, 1, -2].map(|id| id * scale));
+        }
+        assert_eq!(intern_integers(&[]), (vec![], vec![]));
+        assert_eq!(
+            intern_integers(&[i64::MIN, i64::MAX, i64::MIN]).0,
+            [0, 1, 0]
+        );
+        // Catalog-shaped, short and long text ids, and ids that differ only in length.
+        let long = "a title id that is longer than sixteen bytes";
+        let texts = [
+            "ns12", "242", long, "242", "ns12", "24", "2420", long, "ns120",
+        ];
+        let (dense, distinct) = intern_texts(&texts);
+        assert_eq!(dense, [0, 1, 2, 1, 0, 3, 4, 2, 5]);
+        assert_eq!(distinct, ["ns12", "242", long, "24", "2420", "ns120"]);
     }
 
     #[test]

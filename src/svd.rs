@@ -199,10 +199,10 @@ fn splitmix64(state: &mut u64) -> u64 {
 }
 
 /// A small, fast, seedable generator (xoshiro256++), enough for shuffles and initial factors.
+/// It implements `rand_core`'s `TryRng`, so that rand_distr's distributions can draw from it.
 #[derive(Clone, Debug)]
 pub struct Rng {
     s: [u64; 4],
-    spare_normal: Option<f64>,
 }
 
 impl Rng {
@@ -214,10 +214,7 @@ impl Rng {
             splitmix64(&mut state),
             splitmix64(&mut state),
         ];
-        Rng {
-            s,
-            spare_normal: None,
-        }
+        Rng { s }
     }
 
     /// A generator for one stream of a seed (an epoch, a block...), independent of the others.
@@ -255,22 +252,11 @@ impl Rng {
         ((self.next_u64() as u128 * bound as u128) >> 64) as usize
     }
 
+    /// A draw from `N(mean, std_dev)`, by rand_distr's ziggurat (a table lookup and a
+    /// multiply for almost every draw, where the polar method needs a logarithm and a root).
     pub fn normal(&mut self, mean: f64, std_dev: f64) -> f64 {
-        if let Some(spare) = self.spare_normal.take() {
-            return mean + std_dev * spare;
-        }
-        // Marsaglia's polar method: Box-Muller without the sine and cosine (a quarter of the
-        // candidate pairs are rejected, which still costs less than the trigonometry).
-        loop {
-            let u = 2.0 * self.next_f64() - 1.0;
-            let v = 2.0 * self.next_f64() - 1.0;
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                let factor = (-2.0 * s.ln() / s).sqrt();
-                self.spare_normal = Some(v * factor);
-                return mean + std_dev * u * factor;
-            }
-        }
+        let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, self);
+        mean + std_dev * z
     }
 
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
@@ -278,6 +264,25 @@ impl Rng {
             let j = self.below(i + 1);
             items.swap(i, j);
         }
+    }
+}
+
+impl rand_core::TryRng for Rng {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> std::result::Result<u32, Self::Error> {
+        Ok((self.next_u64() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> std::result::Result<u64, Self::Error> {
+        Ok(self.next_u64())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> std::result::Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next_u64().to_le_bytes()[..chunk.len()]);
+        }
+        Ok(())
     }
 }
 
@@ -343,17 +348,6 @@ unsafe fn first_lanes(count: usize) -> std::arch::x86_64::__m256i {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dot_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
-    dot_avx2_inline(a, b, n)
-}
-
-/// The body of [`dot_avx2`], inlined into the AVX2 training kernel (a `target_feature`
-/// function cannot be `inline(always)`).
-///
-/// # Safety
-/// As for [`dot_avx2`]; only call it from a function compiled with AVX2 and FMA enabled.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
     use std::arch::x86_64::*;
     let mut acc0 = _mm256_setzero_ps();
     let mut acc1 = _mm256_setzero_ps();
@@ -399,13 +393,7 @@ unsafe fn dot_avx2_inline(a: *const f32, b: *const f32, n: usize) -> f32 {
         *acc = _mm256_fmadd_ps(x, y, *acc);
         k += 1;
     }
-    let lanes = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
-    let pairs = _mm_add_ps(
-        _mm256_castps256_ps128(lanes),
-        _mm256_extractf128_ps(lanes, 1),
-    );
-    let halves = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
-    _mm_cvtss_f32(_mm_add_ss(halves, _mm_shuffle_ps(halves, halves, 1)))
+    horizontal_sum([acc0, acc1, acc2, acc3])
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -455,12 +443,103 @@ struct SharedParams {
     item_factors: *mut f32,
     user_biases: *mut f32,
     item_biases: *mut f32,
+    /// Floats from one factor row to the next: the factor count rounded up to whole chunks
+    /// of eight (see [`PaddedRows`]).
+    stride: usize,
     /// Whether the kernel should prefetch title rows: only worth its instructions when a
     /// block's title rows do not stay in a core's cache.
     prefetch_title_rows: bool,
 }
 unsafe impl Send for SharedParams {}
 unsafe impl Sync for SharedParams {}
+
+/// Floats in one SIMD chunk of factors (an AVX2 register).
+const CHUNK: usize = 8;
+
+/// One chunk of factors, aligned as a 32-byte vector load wants it: an aligned load never
+/// straddles two cache lines, and a store straddling two can stall the next load of the
+/// same row (the SGD reloads a user's row right after writing it).
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Chunk([f32; CHUNK]);
+
+/// Factor rows as training stores them: aligned, each padded with zeros to whole chunks of
+/// eight, so that the kernels need neither masked loads and stores (slow on some CPUs) nor
+/// a tail loop. The update rules keep the padding at exactly zero (`keep * 0 + step * 0 =
+/// +0`) and zeros add nothing to a dot product, so training on padded rows gives the same
+/// bits as on the rows themselves.
+struct PaddedRows {
+    chunks: Vec<Chunk>,
+    /// Floats from one row to the next.
+    stride: usize,
+}
+
+/// Rows per parallel task when copying rows in and out of [`PaddedRows`].
+const ROWS_PER_TASK: usize = 1024;
+
+impl PaddedRows {
+    fn stride_for(n_factors: usize) -> usize {
+        n_factors.div_ceil(CHUNK).max(1) * CHUNK
+    }
+
+    /// A padded copy of the rows of `n_factors` floats in `rows`.
+    fn of(rows: &[f32], n_factors: usize) -> PaddedRows {
+        let stride = Self::stride_for(n_factors);
+        let n_rows = rows.len().checked_div(n_factors).unwrap_or(0);
+        let mut padded = PaddedRows {
+            chunks: vec![Chunk::default(); n_rows * stride / CHUNK],
+            stride,
+        };
+        if n_rows > 0 {
+            padded
+                .floats_mut()
+                .par_chunks_mut(stride * ROWS_PER_TASK)
+                .zip(rows.par_chunks(n_factors * ROWS_PER_TASK))
+                .for_each(|(to, from)| {
+                    for (to, from) in to.chunks_mut(stride).zip(from.chunks(n_factors)) {
+                        to[..n_factors].copy_from_slice(from);
+                    }
+                });
+        }
+        padded
+    }
+
+    fn floats(&self) -> &[f32] {
+        // SAFETY: a `Chunk` is `repr(C)` around `[f32; CHUNK]`: no padding between floats.
+        unsafe {
+            std::slice::from_raw_parts(self.chunks.as_ptr().cast(), self.chunks.len() * CHUNK)
+        }
+    }
+
+    fn floats_mut(&mut self) -> &mut [f32] {
+        // SAFETY: as in `floats`.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.chunks.as_mut_ptr().cast(),
+                self.chunks.len() * CHUNK,
+            )
+        }
+    }
+
+    fn size_bytes(&self) -> usize {
+        std::mem::size_of_val(self.chunks.as_slice())
+    }
+
+    /// Copies the trained rows back into `rows`.
+    fn write_back(&self, rows: &mut [f32], n_factors: usize) {
+        if n_factors == 0 {
+            return;
+        }
+        let stride = self.stride;
+        rows.par_chunks_mut(n_factors * ROWS_PER_TASK)
+            .zip(self.floats().par_chunks(stride * ROWS_PER_TASK))
+            .for_each(|(to, from)| {
+                for (to, from) in to.chunks_mut(n_factors).zip(from.chunks(stride)) {
+                    to.copy_from_slice(&from[..n_factors]);
+                }
+            });
+    }
+}
 
 /// One SGD pass over a block; returns the sum of squared errors seen before each update.
 /// Uses AVX2 and FMA when the CPU has them: the arithmetic is the same operation by operation
@@ -470,11 +549,11 @@ unsafe impl Sync for SharedParams {}
 /// operations per factor instead of five).
 ///
 /// # Safety
-/// No other thread may access the rows of the users and titles of `block` meanwhile.
+/// No other thread may access the rows of the users and titles of `block` meanwhile, and
+/// `shared.stride` must be a multiple of [`CHUNK`].
 unsafe fn sgd_block(
     block: &[Triplet],
     shared: &SharedParams,
-    n_factors: usize,
     global_mean: f32,
     biased: bool,
     rates: &Rates,
@@ -482,10 +561,21 @@ unsafe fn sgd_block(
     #[cfg(target_arch = "x86_64")]
     {
         if has_avx2_fma() {
-            return sgd_block_avx2(block, shared, n_factors, global_mean, biased, rates);
+            // The common factor counts get a kernel with the chunk count built in: fully
+            // unrolled loops, about half the instructions of the general one.
+            let run = match shared.stride / CHUNK {
+                1 => sgd_block_avx2::<1>,
+                2 => sgd_block_avx2::<2>,
+                4 => sgd_block_avx2::<4>,
+                8 => sgd_block_avx2::<8>,
+                13 => sgd_block_avx2::<13>,
+                16 => sgd_block_avx2::<16>,
+                _ => sgd_block_avx2::<0>,
+            };
+            return run(block, shared, global_mean, biased, rates);
         }
     }
-    sgd_block_portable(block, shared, n_factors, global_mean, biased, rates)
+    sgd_block_portable(block, shared, global_mean, biased, rates)
 }
 
 /// Above this size of one block's title rows (half a typical per-core L2 cache) the AVX2
@@ -496,10 +586,11 @@ const PREFETCH_ABOVE_BYTES: usize = 256 << 10;
 #[cfg(target_arch = "x86_64")]
 const PREFETCH_DISTANCE: usize = 4;
 
-/// The constants of one SGD pass, in the form the AVX2 kernel uses them.
+/// The constants of one SGD pass, in the form the AVX2 kernel uses them. `CHUNKS` is the
+/// number of eight-float chunks per row when known at compile time, 0 otherwise.
 #[cfg(target_arch = "x86_64")]
-struct AvxStep {
-    n_factors: usize,
+struct AvxStep<const CHUNKS: usize> {
+    stride: usize,
     global_mean: f32,
     biased: bool,
     keep_p: f32,
@@ -507,20 +598,49 @@ struct AvxStep {
 }
 
 #[cfg(target_arch = "x86_64")]
-impl AvxStep {
-    /// The prediction error of `triplet` with the current parameters.
+impl<const CHUNKS: usize> AvxStep<CHUNKS> {
+    #[inline(always)]
+    fn chunks(&self) -> usize {
+        if CHUNKS > 0 {
+            CHUNKS
+        } else {
+            self.stride / CHUNK
+        }
+    }
+
+    /// The prediction error of `triplet` with the current parameters: the dot product sums
+    /// chunk `k` into accumulator `k % 4`, as [`dot_portable`] does.
     ///
     /// # Safety
     /// AVX2 only; the rows of `triplet` must be valid and not written concurrently.
     #[inline(always)]
     unsafe fn error(&self, triplet: &Triplet, shared: &SharedParams) -> f32 {
-        let pu = shared
-            .user_factors
-            .add(triplet.user as usize * self.n_factors);
+        use std::arch::x86_64::*;
+        let pu = shared.user_factors.add(triplet.user as usize * self.stride);
         let qi = shared
             .item_factors
-            .add(triplet.title as usize * self.n_factors);
-        let mut estimate = dot_avx2_inline(pu, qi, self.n_factors);
+            .add(triplet.title as usize * self.stride);
+        let chunks = self.chunks();
+        let product = |k: usize, acc: __m256| {
+            _mm256_fmadd_ps(
+                _mm256_loadu_ps(pu.add(CHUNK * k)),
+                _mm256_loadu_ps(qi.add(CHUNK * k)),
+                acc,
+            )
+        };
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut k = 0;
+        while k + 4 <= chunks {
+            acc[0] = product(k, acc[0]);
+            acc[1] = product(k + 1, acc[1]);
+            acc[2] = product(k + 2, acc[2]);
+            acc[3] = product(k + 3, acc[3]);
+            k += 4;
+        }
+        for (lane, acc) in acc.iter_mut().enumerate().take(chunks - k) {
+            *acc = product(k + lane, *acc);
+        }
+        let mut estimate = horizontal_sum(acc);
         if self.biased {
             estimate += self.global_mean
                 + *shared.user_biases.add(triplet.user as usize)
@@ -543,59 +663,67 @@ impl AvxStep {
             let bi = &mut *shared.item_biases.add(title);
             *bi += rates.lr_bi * (err - rates.reg_bi * *bi);
         }
-        let pu = shared.user_factors.add(user * self.n_factors);
-        let qi = shared.item_factors.add(title * self.n_factors);
+        let pu = shared.user_factors.add(user * self.stride);
+        let qi = shared.item_factors.add(title * self.stride);
         let keep_p8 = _mm256_set1_ps(self.keep_p);
         let keep_q8 = _mm256_set1_ps(self.keep_q);
         let step_p8 = _mm256_set1_ps(rates.lr_pu * err);
         let step_q8 = _mm256_set1_ps(rates.lr_qi * err);
-        let body = self.n_factors / 8 * 8;
-        let mut f = 0;
-        while f < body {
+        for k in 0..self.chunks() {
+            let f = CHUNK * k;
             let p = _mm256_loadu_ps(pu.add(f));
             let q = _mm256_loadu_ps(qi.add(f));
             let new_p = _mm256_fmadd_ps(step_p8, q, _mm256_mul_ps(keep_p8, p));
             let new_q = _mm256_fmadd_ps(step_q8, p, _mm256_mul_ps(keep_q8, q));
             _mm256_storeu_ps(pu.add(f), new_p);
             _mm256_storeu_ps(qi.add(f), new_q);
-            f += 8;
-        }
-        if f < self.n_factors {
-            // The partial last chunk, through a mask (same arithmetic lane by lane).
-            let mask = first_lanes(self.n_factors - f);
-            let p = _mm256_maskload_ps(pu.add(f), mask);
-            let q = _mm256_maskload_ps(qi.add(f), mask);
-            let new_p = _mm256_fmadd_ps(step_p8, q, _mm256_mul_ps(keep_p8, p));
-            let new_q = _mm256_fmadd_ps(step_q8, p, _mm256_mul_ps(keep_q8, q));
-            _mm256_maskstore_ps(pu.add(f), mask, new_p);
-            _mm256_maskstore_ps(qi.add(f), mask, new_q);
         }
     }
+}
+
+/// The sum of four accumulators' lanes, in the order of [`combine_lanes`].
+///
+/// # Safety
+/// AVX2 only.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn horizontal_sum(acc: [std::arch::x86_64::__m256; 4]) -> f32 {
+    use std::arch::x86_64::*;
+    let lanes = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    let pairs = _mm_add_ps(
+        _mm256_castps256_ps128(lanes),
+        _mm256_extractf128_ps(lanes, 1),
+    );
+    let halves = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
+    _mm_cvtss_f32(_mm_add_ss(halves, _mm_shuffle_ps(halves, halves, 1)))
 }
 
 /// The AVX2 pass over a block. Two consecutive ratings that share neither user nor title
 /// do not interact, so the kernel computes both errors before applying both updates: the
 /// same result as one after the other, with two independent dependency chains for the CPU
 /// to overlap (a lone chain of dot product, error and update leaves most of it idle).
+///
+/// # Safety
+/// As for [`sgd_block`]; the CPU must have AVX2 and FMA, and `CHUNKS` must be 0 or
+/// `shared.stride / CHUNK`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn sgd_block_avx2(
+unsafe fn sgd_block_avx2<const CHUNKS: usize>(
     block: &[Triplet],
     shared: &SharedParams,
-    n_factors: usize,
     global_mean: f32,
     biased: bool,
     rates: &Rates,
 ) -> f64 {
     use std::arch::x86_64::*;
-    let step = AvxStep {
-        n_factors,
+    let step = AvxStep::<CHUNKS> {
+        stride: shared.stride,
         global_mean,
         biased,
         keep_p: 1.0 - rates.lr_pu * rates.reg_pu,
         keep_q: 1.0 - rates.lr_qi * rates.reg_qi,
     };
-    let row_bytes = n_factors * std::mem::size_of::<f32>();
+    let row_bytes = shared.stride * std::mem::size_of::<f32>();
     let prefetch_title_row = |position: usize| {
         // Title rows are read at random; the users' rows are at hand (ratings come grouped
         // by user).
@@ -603,7 +731,9 @@ unsafe fn sgd_block_avx2(
             return;
         }
         if let Some(ahead) = block.get(position + PREFETCH_DISTANCE) {
-            let item_row = shared.item_factors.add(ahead.title as usize * n_factors) as *const i8;
+            let item_row = shared
+                .item_factors
+                .add(ahead.title as usize * shared.stride) as *const i8;
             let mut offset = 0;
             while offset < row_bytes {
                 _mm_prefetch::<_MM_HINT_T0>(item_row.add(offset));
@@ -638,24 +768,27 @@ unsafe fn sgd_block_avx2(
     squared_error
 }
 
+/// The portable pass over a block: the same operations as [`sgd_block_avx2`], one rating
+/// after the other.
+///
+/// # Safety
+/// As for [`sgd_block`].
 unsafe fn sgd_block_portable(
     block: &[Triplet],
     shared: &SharedParams,
-    n_factors: usize,
     global_mean: f32,
     biased: bool,
     rates: &Rates,
 ) -> f64 {
+    let stride = shared.stride;
     let keep_p = 1.0 - rates.lr_pu * rates.reg_pu;
     let keep_q = 1.0 - rates.lr_qi * rates.reg_qi;
     let mut squared_error = 0.0f64;
     for triplet in block {
         let user = triplet.user as usize;
         let title = triplet.title as usize;
-        let pu =
-            std::slice::from_raw_parts_mut(shared.user_factors.add(user * n_factors), n_factors);
-        let qi =
-            std::slice::from_raw_parts_mut(shared.item_factors.add(title * n_factors), n_factors);
+        let pu = std::slice::from_raw_parts_mut(shared.user_factors.add(user * stride), stride);
+        let qi = std::slice::from_raw_parts_mut(shared.item_factors.add(title * stride), stride);
         let bu = &mut *shared.user_biases.add(user);
         let bi = &mut *shared.item_biases.add(title);
         let mut estimate = dot_portable(pu, qi);
@@ -968,13 +1101,17 @@ impl SvdModel {
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
             (self.n_factors, self.global_mean, self.params.biased);
+        let (mut user_rows, mut item_rows) = rayon::join(
+            || PaddedRows::of(&self.user_factors, n_factors),
+            || PaddedRows::of(&self.item_factors, n_factors),
+        );
         let shared = SharedParams {
-            user_factors: self.user_factors.as_mut_ptr(),
-            item_factors: self.item_factors.as_mut_ptr(),
+            user_factors: user_rows.floats_mut().as_mut_ptr(),
+            item_factors: item_rows.floats_mut().as_mut_ptr(),
             user_biases: self.user_biases.as_mut_ptr(),
             item_biases: self.item_biases.as_mut_ptr(),
-            prefetch_title_rows: self.item_factors.len() * std::mem::size_of::<f32>() / strata
-                > PREFETCH_ABOVE_BYTES,
+            stride: user_rows.stride,
+            prefetch_title_rows: item_rows.size_bytes() / strata > PREFETCH_ABOVE_BYTES,
         };
         for epoch in 0..n_epochs {
             let mut squared_error = 0.0f64;
@@ -989,9 +1126,8 @@ impl SvdModel {
                             let block = blocks[group * strata + (group + shift) % strata];
                             // SAFETY: the blocks of one shift cover pairwise disjoint user
                             // groups (one row each) and title groups (a cyclic shift).
-                            let error = unsafe {
-                                sgd_block(block, &shared, n_factors, global_mean, biased, &rates)
-                            };
+                            let error =
+                                unsafe { sgd_block(block, &shared, global_mean, biased, &rates) };
                             (group, error)
                         })
                         .collect()
@@ -1015,6 +1151,10 @@ impl SvdModel {
                 }
             }
         }
+        rayon::join(
+            || user_rows.write_back(&mut self.user_factors, n_factors),
+            || item_rows.write_back(&mut self.item_factors, n_factors),
+        );
         self.item_norms.clear();
     }
 
@@ -2432,7 +2572,7 @@ mod tests {
             })
             .collect();
         let rates = SvdParams::default().rates();
-        for n_factors in [3, 8, 100] {
+        for n_factors in [3, 8, 100, 150] {
             let initial = |n_rows: usize, rng: &mut Rng| -> Vec<f32> {
                 (0..n_rows * n_factors)
                     .map(|_| rng.normal(0.0, 0.1) as f32)
@@ -2441,23 +2581,31 @@ mod tests {
             let mut rng = Rng::new(n_factors as u64);
             let (users, items) = (initial(6, &mut rng), initial(9, &mut rng));
             let run = |vector: bool| {
-                let (mut pu, mut qi) = (users.clone(), items.clone());
+                let (mut pu, mut qi) = (
+                    PaddedRows::of(&users, n_factors),
+                    PaddedRows::of(&items, n_factors),
+                );
                 let (mut bu, mut bi) = (vec![0.0f32; 6], vec![0.0f32; 9]);
                 let shared = SharedParams {
-                    user_factors: pu.as_mut_ptr(),
-                    item_factors: qi.as_mut_ptr(),
+                    user_factors: pu.floats_mut().as_mut_ptr(),
+                    item_factors: qi.floats_mut().as_mut_ptr(),
                     user_biases: bu.as_mut_ptr(),
                     item_biases: bi.as_mut_ptr(),
+                    stride: pu.stride,
                     prefetch_title_rows: true,
                 };
                 let loss = unsafe {
                     if vector {
-                        sgd_block(&block, &shared, n_factors, 3.0, true, &rates)
+                        sgd_block(&block, &shared, 3.0, true, &rates)
                     } else {
-                        sgd_block_portable(&block, &shared, n_factors, 3.0, true, &rates)
+                        sgd_block_portable(&block, &shared, 3.0, true, &rates)
                     }
                 };
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let (mut users_after, mut items_after) = (users.clone(), items.clone());
+                pu.write_back(&mut users_after, n_factors);
+                qi.write_back(&mut items_after, n_factors);
+                let (pu, qi) = (users_after, items_after);
                 (loss.to_bits(), bits(&pu), bits(&qi), bits(&bu), bits(&bi))
             };
             assert_eq!(run(true), run(false), "n_factors = {n_factors}");
