@@ -136,19 +136,22 @@ impl RatingsTable {
                 "three columns of equal length",
             ));
         }
-        let scale = scale.unwrap_or_else(|| {
-            let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
-            let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            (low, high)
-        });
-        let n = ratings.len();
-        Ok(Self::from_ids(
-            user_ids,
-            title_ids,
-            ratings,
-            vec![0; n],
-            scale,
-        ))
+        match scale {
+            // A scale the caller gives is checked, and so are the ratings against it.
+            Some(scale) => Self::try_from_ids(user_ids, title_ids, ratings, None, scale),
+            None => {
+                let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
+                let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let n = ratings.len();
+                Ok(Self::from_ids(
+                    user_ids,
+                    title_ids,
+                    ratings,
+                    vec![0; n],
+                    (low, high),
+                ))
+            }
+        }
     }
 
     /// [`RatingsTable::from_columns`] over a DataFrame's `user_id`/`userId`/`user` (integers),

@@ -130,6 +130,44 @@ def test_movielens_csv_and_parquet(tmp_path: Path) -> None:
     ]
 
 
+def test_from_polars_matches_the_file_reader_on_u_data() -> None:
+    rows = plain_u_data()
+    frame = pl.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "title_id": [r[1] for r in rows],
+            "rating": [r[2] for r in rows],
+        }
+    )
+    table = sr.Ratings.from_polars(frame, scale=(1.0, 5.0))
+    from_file = sr.read_ratings(U_DATA)
+    assert len(table) == 100_000 and table.scale == (1.0, 5.0)
+    assert table.user_ids.tolist() == from_file.user_ids.tolist()
+    assert table.title_ids == from_file.title_ids
+    assert np.array_equal(table.users, from_file.users)
+    assert np.array_equal(table.titles, from_file.titles)
+    assert np.array_equal(table.ratings, from_file.ratings)
+    # MovieLens-style integer item ids read as their text; the scale defaults to the data's.
+    numeric = frame.rename({"user_id": "userId", "title_id": "movieId"}).with_columns(
+        pl.col("movieId").cast(pl.Int64)
+    )
+    assert sr.Ratings.from_polars(numeric).title_ids == from_file.title_ids
+    assert sr.Ratings.from_polars(numeric).scale == (1.0, 5.0)
+
+
+def test_from_polars_names_what_is_wrong() -> None:
+    frame = pl.DataFrame({"user_id": [1, 2], "title_id": ["as1", "as2"], "rating": [4.0, 9.0]})
+    with pytest.raises(ValueError, match=r"ratings\[1\].*between 0.5 and 5"):
+        sr.Ratings.from_polars(frame, scale=(0.5, 5.0))
+    with pytest.raises(ValueError, match="lowest < highest"):
+        sr.Ratings.from_polars(frame, scale=(5.0, 1.0))
+    with pytest.raises(ValueError, match="rating"):
+        sr.Ratings.from_polars(frame.drop("rating"))
+    with_null = frame.with_columns(pl.Series("title_id", ["as1", None]))
+    with pytest.raises(ValueError, match="without nulls"):
+        sr.Ratings.from_polars(with_null)
+
+
 def test_from_arrays_and_unknown_titles() -> None:
     ratings = sr.Ratings.from_arrays([1, 2, 1], ["as1", "xx9", "as2"], [4.0, 3.0, 2.5])
     assert (len(ratings), ratings.n_users, ratings.n_titles) == (3, 2, 3)

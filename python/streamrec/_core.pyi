@@ -144,6 +144,15 @@ class Ratings:
         timestamps: list[int] | None = None,
         scale: tuple[float, float] = (0.5, 5.0),
     ) -> Ratings: ...
+    @staticmethod
+    def from_polars(frame: _pl.DataFrame, scale: tuple[float, float] | None = None) -> Ratings:
+        """A table from a DataFrame's user_id, title_id (text or integers) and rating columns.
+
+        Example:
+            >>> frame = pl.DataFrame({"user_id": [1], "title_id": ["as1"], "rating": [4.0]})
+            >>> Ratings.from_polars(frame, scale=(0.5, 5.0)).n_titles
+            1
+        """
     def __len__(self) -> int: ...
     @property
     def n_users(self) -> int: ...

@@ -60,6 +60,30 @@ impl PyRatings {
         .map_err(to_py_err)
     }
 
+    /// Builds a table from a polars DataFrame's `user_id`/`userId`/`user` (integers),
+    /// `title_id`/`movieId`/`item_id`/`item` (text, or integers whose text is the id) and
+    /// `rating` columns, read in Rust without a Python object per row. `scale` defaults to
+    /// the ratings' own (lowest, highest). Raises ValueError naming a missing column, a null
+    /// or a rating outside `scale`. Fitting several models on one table converts it once.
+    ///
+    /// Example:
+    ///     >>> import polars as pl
+    ///     >>> frame = pl.DataFrame({"user_id": [1, 2], "title_id": ["as1", "as1"], "rating": [4.0, 2.5]})
+    ///     >>> Ratings.from_polars(frame, scale=(0.5, 5.0)).n_users
+    ///     2
+    #[staticmethod]
+    #[pyo3(signature = (frame, scale=None))]
+    fn from_polars(
+        py: Python<'_>,
+        frame: PyDataFrame,
+        scale: Option<(f32, f32)>,
+    ) -> PyResult<Self> {
+        let PyDataFrame(frame) = frame;
+        py.detach(|| RatingsTable::from_frame(&frame, scale))
+            .map(PyRatings::new)
+            .map_err(to_py_err)
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
