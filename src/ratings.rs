@@ -89,31 +89,43 @@ impl RatingsTable {
         timestamps: Vec<i64>,
         scale: (f32, f32),
     ) -> Self {
-        let mut table = RatingsTable {
+        // Users and titles are interned side by side.
+        let (users, titles) = rayon::join(
+            || intern_integers(user_ids),
+            || intern_texts(title_ids.iter().copied(), title_ids.len()),
+        );
+        Self::from_interned(users, titles, ratings, timestamps, scale)
+    }
+
+    /// A table from interned users and titles (dense indexes and distinct ids, as
+    /// [`intern_integers`] and [`intern_texts`] give them): the public maps are built from
+    /// the distinct ids alone.
+    fn from_interned(
+        (users, user_ids): (Vec<u32>, Vec<i64>),
+        (titles, title_ids): (Vec<u32>, Vec<String>),
+        ratings: Vec<f32>,
+        timestamps: Vec<i64>,
+        scale: (f32, f32),
+    ) -> Self {
+        RatingsTable {
             scale,
-            ..Default::default()
-        };
-        // Users and titles are interned side by side; the public maps are then built from
-        // the distinct ids alone.
-        let ((users, user_index_ids), (titles, title_index_ids)) =
-            rayon::join(|| intern_integers(user_ids), || intern_texts(title_ids));
-        table.users = users;
-        table.titles = titles;
-        table.user_index = user_index_ids
-            .iter()
-            .enumerate()
-            .map(|(index, &id)| (id, index as u32))
-            .collect();
-        table.user_ids = user_index_ids;
-        table.title_index = title_index_ids
-            .iter()
-            .enumerate()
-            .map(|(index, id)| (id.clone(), index as u32))
-            .collect();
-        table.title_ids = title_index_ids;
-        table.ratings = ratings;
-        table.timestamps = timestamps;
-        table
+            users,
+            titles,
+            user_index: user_ids
+                .iter()
+                .enumerate()
+                .map(|(index, &id)| (id, index as u32))
+                .collect(),
+            user_ids,
+            title_index: title_ids
+                .iter()
+                .enumerate()
+                .map(|(index, id)| (id.clone(), index as u32))
+                .collect(),
+            title_ids,
+            ratings,
+            timestamps,
+        }
     }
 
     /// A table from per-rating ids and ratings without timestamps (what a recommender is
@@ -171,15 +183,40 @@ impl RatingsTable {
                 cast_without_nulls(titles, &DataType::Int64, "text or integer title ids")?;
             numbers.cast(&DataType::String)?
         };
-        let mut title_ids: Vec<&str> = Vec::with_capacity(titles.len());
-        for chunk in titles.str()?.downcast_iter() {
-            title_ids.extend(chunk.values_iter());
-        }
         let ratings = frame_column(frame, &["rating"])?;
         let ratings =
             cast_without_nulls(ratings, &DataType::Float32, "numeric ratings without nulls")?;
         let ratings = ratings.f32()?.rechunk().cont_slice()?.to_vec();
-        Self::from_columns(user_ids, &title_ids, ratings, scale)
+        let scale = match scale {
+            Some(scale) => {
+                check_scale(scale, &ratings)?;
+                scale
+            }
+            None => {
+                let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
+                let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                (low, high)
+            }
+        };
+        // Title ids are interned straight from the column's strings (no list of them).
+        let title_strings = titles.str()?;
+        let (users, titles) = rayon::join(
+            || intern_integers(user_ids),
+            || {
+                let ids = title_strings
+                    .downcast_iter()
+                    .flat_map(|chunk| chunk.values_iter());
+                intern_texts(ids, title_strings.len())
+            },
+        );
+        let n = ratings.len();
+        Ok(Self::from_interned(
+            users,
+            titles,
+            ratings,
+            vec![0; n],
+            scale,
+        ))
     }
 
     /// Like [`RatingsTable::from_ids`], but checks what a user may get wrong: equal lengths,
@@ -212,23 +249,7 @@ impl RatingsTable {
                 format!("{n}, the length of ratings"),
             ));
         }
-        if !(scale.0.is_finite() && scale.1.is_finite() && scale.0 < scale.1) {
-            return Err(Error::invalid(
-                "scale",
-                format!("({}, {})", scale.0, scale.1),
-                "(lowest, highest) with lowest < highest",
-            ));
-        }
-        if let Some(position) = ratings
-            .iter()
-            .position(|r| !(*r >= scale.0 && *r <= scale.1))
-        {
-            return Err(Error::invalid(
-                format!("ratings[{position}]"),
-                ratings[position],
-                format!("a rating between {} and {}", scale.0, scale.1),
-            ));
-        }
+        check_scale(scale, &ratings)?;
         Ok(Self::from_ids(
             user_ids, title_ids, ratings, timestamps, scale,
         ))
@@ -1855,6 +1876,29 @@ fn read_parquet_into(
     Ok(rule.scale())
 }
 
+/// Checks that `scale` is a finite `(lowest, highest)` with lowest < highest and that every
+/// rating lies inside it.
+fn check_scale(scale: (f32, f32), ratings: &[f32]) -> Result<()> {
+    if !(scale.0.is_finite() && scale.1.is_finite() && scale.0 < scale.1) {
+        return Err(Error::invalid(
+            "scale",
+            format!("({}, {})", scale.0, scale.1),
+            "(lowest, highest) with lowest < highest",
+        ));
+    }
+    if let Some(position) = ratings
+        .iter()
+        .position(|r| !(*r >= scale.0 && *r <= scale.1))
+    {
+        return Err(Error::invalid(
+            format!("ratings[{position}]"),
+            ratings[position],
+            format!("a rating between {} and {}", scale.0, scale.1),
+        ));
+    }
+    Ok(())
+}
+
 /// Ids spanning at most this many values per id (plus a constant) are interned through an
 /// array indexed by `id - min` instead of a hash map.
 const DENSE_ID_SPAN_PER_ID: i64 = 4;
@@ -1913,35 +1957,33 @@ fn packed_short_id(id: &[u8]) -> Option<u128> {
 /// Catalog-shaped ids go through an array indexed by their catalog key, other short ids
 /// through a map keyed by [`packed_short_id`], the rest through a string map (an id's shape
 /// decides which, so never two of them).
-fn intern_texts(ids: &[&str]) -> (Vec<u32>, Vec<String>) {
+fn intern_texts<'a>(ids: impl Iterator<Item = &'a str>, count: usize) -> (Vec<u32>, Vec<String>) {
     let mut catalog_slots: Vec<u32> = Vec::new();
     let mut short: HashMap<u128, u32, FastHash> = HashMap::default();
     let mut long: HashMap<&str, u32, FastHash> = HashMap::default();
     let mut distinct: Vec<String> = Vec::new();
-    let dense = ids
-        .iter()
-        .map(|&id| {
-            let next = distinct.len() as u32;
-            let index = if let Some(key) = catalog_key(id.as_bytes()) {
-                if catalog_slots.is_empty() {
-                    catalog_slots = vec![u32::MAX; CATALOG_KEYS];
-                }
-                let slot = &mut catalog_slots[key as usize];
-                if *slot == u32::MAX {
-                    *slot = next;
-                }
-                *slot
-            } else if let Some(key) = packed_short_id(id.as_bytes()) {
-                *short.entry(key).or_insert(next)
-            } else {
-                *long.entry(id).or_insert(next)
-            };
-            if index == next {
-                distinct.push(id.to_string());
+    let mut dense = Vec::with_capacity(count);
+    dense.extend(ids.map(|id| {
+        let next = distinct.len() as u32;
+        let index = if let Some(key) = catalog_key(id.as_bytes()) {
+            if catalog_slots.is_empty() {
+                catalog_slots = vec![u32::MAX; CATALOG_KEYS];
             }
-            index
-        })
-        .collect();
+            let slot = &mut catalog_slots[key as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+            }
+            *slot
+        } else if let Some(key) = packed_short_id(id.as_bytes()) {
+            *short.entry(key).or_insert(next)
+        } else {
+            *long.entry(id).or_insert(next)
+        };
+        if index == next {
+            distinct.push(id.to_string());
+        }
+        index
+    }));
     (dense, distinct)
 }
 
@@ -2461,7 +2503,7 @@ mod tests {
         let texts = [
             "ns12", "242", long, "242", "ns12", "24", "2420", long, "ns120",
         ];
-        let (dense, distinct) = intern_texts(&texts);
+        let (dense, distinct) = intern_texts(texts.into_iter(), texts.len());
         assert_eq!(dense, [0, 1, 2, 1, 0, 3, 4, 2, 5]);
         assert_eq!(distinct, ["ns12", "242", long, "24", "2420", "ns120"]);
     }
