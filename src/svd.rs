@@ -39,7 +39,10 @@
 //! trainset, with the block's two halves interleaved (`a0 b0 a1 b1 ...`): two neighbouring
 //! ratings then rarely share a user or a title, and the AVX2 kernel computes such a pair side
 //! by side, which gives exactly the sequential result. Every epoch visits the ratings in the
-//! same order (as Surprise does). Neither the grouping, the order nor the summation of the
+//! same order (as Surprise does). Training works on copies of the factor rows padded with zeros
+//! to whole chunks of eight floats and aligned to 32 bytes, so the kernel needs no masked loads
+//! or stores and has its loops fully unrolled for the usual factor counts; the padding stays
+//! zero, so the model is the same bits. Neither the grouping, the order nor the summation of the
 //! loss depends on the number of threads or on scheduling, so the same seed and data give a
 //! bit-identical model on 1 or 64 threads. The SGD sequence differs from Surprise's only by
 //! the blocks and the interleaving; the fixed point it converges to and its accuracy are the same
@@ -873,13 +876,26 @@ fn counting_sort<T: Copy + Send + Sync>(
     n_keys: usize,
     key: impl Fn(&T) -> usize + Sync,
 ) -> (Vec<T>, Vec<usize>) {
-    let chunk_len = (items.len() / (2 * rayon::current_num_threads())).max(1 << 16);
-    let chunk_counts: Vec<Vec<usize>> = items
-        .par_chunks(chunk_len)
+    counting_sort_generated(items.len(), |index| items[index], n_keys, key)
+}
+
+/// [`counting_sort`] of the items `item(0), item(1), ... item(n_items - 1)`, made on the fly
+/// (twice each) instead of read from a slice that would have to be built first.
+fn counting_sort_generated<T: Copy + Send + Sync>(
+    n_items: usize,
+    item: impl Fn(usize) -> T + Sync,
+    n_keys: usize,
+    key: impl Fn(&T) -> usize + Sync,
+) -> (Vec<T>, Vec<usize>) {
+    let chunk_len = (n_items / (2 * rayon::current_num_threads())).max(1 << 16);
+    let chunks = |chunk: usize| chunk * chunk_len..((chunk + 1) * chunk_len).min(n_items);
+    let n_chunks = n_items.div_ceil(chunk_len);
+    let chunk_counts: Vec<Vec<usize>> = (0..n_chunks)
+        .into_par_iter()
         .map(|chunk| {
             let mut counts = vec![0usize; n_keys];
-            for item in chunk {
-                counts[key(item)] += 1;
+            for index in chunks(chunk) {
+                counts[key(&item(index))] += 1;
             }
             counts
         })
@@ -895,20 +911,21 @@ fn counting_sort<T: Copy + Send + Sync>(
         }
     }
     starts[n_keys] = running;
-    let Some(&first) = items.first() else {
+    if n_items == 0 {
         return (Vec::new(), starts);
-    };
-    let mut sorted = vec![first; items.len()];
+    }
+    let mut sorted = vec![item(0); n_items];
     let slots = DisjointSlots(sorted.as_mut_ptr());
     chunk_next
         .into_par_iter()
-        .zip(items.par_chunks(chunk_len))
-        .for_each(|(mut next, chunk)| {
-            for item in chunk {
-                let slot = &mut next[key(item)];
+        .enumerate()
+        .for_each(|(chunk, mut next)| {
+            for index in chunks(chunk) {
+                let value = item(index);
+                let slot = &mut next[key(&value)];
                 // SAFETY: each chunk writes only the slots reserved for it, each once, all
-                // below `items.len()`.
-                unsafe { slots.write(*slot, *item) };
+                // below `n_items`.
+                unsafe { slots.write(*slot, value) };
                 *slot += 1;
             }
         });
@@ -1344,40 +1361,34 @@ impl SvdModel {
         let n_keys = (self.n_users() >> USERS_PER_RUN_LOG2) + 2;
         let key_of = |user: u32| ((user >> USERS_PER_RUN_LOG2) as usize).min(n_keys - 1);
         // The pairs are sorted with their positions (read in order, written at random), so
-        // that the computation below reads everything in order.
-        let pairs: Vec<(u32, u32, u32)> = (0..users.len())
-            .into_par_iter()
-            .map(|position| (position as u32, users[position], titles[position]))
-            .collect();
-        let (sorted_pairs, _) = counting_sort(&pairs, n_keys, |&(_, user, _)| key_of(user));
-        drop(pairs);
-        let mut estimates = vec![0.0f32; users.len()];
-        estimates
-            .par_chunks_mut(4096)
-            .zip(sorted_pairs.par_chunks(4096))
-            .for_each(|(estimates, pairs)| {
-                // Fetch the rows of a coming pair while this one is computed.
-                const AHEAD: usize = 8;
-                for (k, (estimate, &(_, user, title))) in
-                    estimates.iter_mut().zip(pairs).enumerate()
-                {
-                    if let Some(&(_, next_user, next_title)) = pairs.get(k + AHEAD) {
-                        self.prefetch_rows(next_user, next_title);
-                    }
-                    *estimate = self.predict_index(user, title).est;
+        // that the computation below reads everything in order. The sort makes the pairs from
+        // the inputs as it goes, and each estimate replaces its pair's title once computed:
+        // fresh memory costs a page fault per page, as much as the arithmetic here.
+        let (mut sorted_pairs, _) = counting_sort_generated(
+            users.len(),
+            |position| (position as u32, users[position], titles[position]),
+            n_keys,
+            |&(_, user, _)| key_of(user),
+        );
+        sorted_pairs.par_chunks_mut(4096).for_each(|pairs| {
+            // Fetch the rows of a coming pair while this one is computed.
+            const AHEAD: usize = 8;
+            for k in 0..pairs.len() {
+                if let Some(&(_, next_user, next_title)) = pairs.get(k + AHEAD) {
+                    self.prefetch_rows(next_user, next_title);
                 }
-            });
+                let (_, user, title) = pairs[k];
+                pairs[k].2 = self.predict_index(user, title).est.to_bits();
+            }
+        });
         let mut out = vec![0.0f32; users.len()];
         let out_slots = DisjointSlots(out.as_mut_ptr());
-        sorted_pairs
-            .par_chunks(4096)
-            .zip(estimates.par_chunks(4096))
-            .for_each(|(pairs, estimates)| {
-                for (&(position, _, _), &estimate) in pairs.iter().zip(estimates) {
-                    // SAFETY: the positions are a permutation of those of `out`.
-                    unsafe { out_slots.write(position as usize, estimate) };
-                }
-            });
+        sorted_pairs.par_chunks(4096).for_each(|pairs| {
+            for &(position, _, estimate) in pairs {
+                // SAFETY: the positions are a permutation of those of `out`.
+                unsafe { out_slots.write(position as usize, f32::from_bits(estimate)) };
+            }
+        });
         Ok(out)
     }
 

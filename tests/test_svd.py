@@ -108,6 +108,11 @@ def test_bad_fit_inputs(data) -> None:
     missing = [None, *ratings[1:]]
     with pytest.raises(ValueError, match="column rating.*1 nulls.*numeric ratings"):
         sr.SVD().fit(pl.DataFrame({"user_id": users, "title_id": titles, "rating": missing}))
+    # A Ratings table carries its scale: another one is refused, the same one accepted.
+    table = sr.Ratings.from_arrays(users, titles, ratings, scale=(1.0, 5.0))
+    with pytest.raises(ValueError, match=r"scale \(0\.5, 5\.0\) differs.*\(1\.0, 5\.0\)"):
+        sr.SVD(n_epochs=1).fit(table, scale=(0.5, 5.0))
+    assert len(sr.SVD(n_epochs=1).fit(table, scale=(1.0, 5.0)).loss_history) == 1
     with pytest.raises(RuntimeError, match="not fitted"):
         sr.SVD().predict(1, "t1")
 

@@ -275,7 +275,8 @@ class SVD:
 
         ``progress``: ``True`` shows a tqdm bar; a callable gets ``(epoch, n_epochs,
         train_rmse)`` after each epoch and may return ``False`` to stop. ``scale`` defaults to
-        the table's scale (the data's min and max for arrays and DataFrames).
+        the data's min and max for arrays and DataFrames; a ``Ratings`` carries its own scale,
+        and a different ``scale`` is refused (ValueError).
 
         Example:
             >>> SVD(random_state=0).fit((users, titles, values), progress=True)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3_polars::PyDataFrame;
@@ -76,7 +76,15 @@ fn ratings_table(
     scale: Option<(f32, f32)>,
 ) -> PyResult<Arc<RatingsTable>> {
     if let Some(table) = shared_table(ratings) {
-        return Ok(table);
+        return match scale {
+            Some(scale) if scale != table.scale => Err(PyValueError::new_err(format!(
+                "scale {scale:?} differs from the scale {:?} of these Ratings: a Ratings table \
+                 carries its scale; build it with the one wanted (Ratings.from_polars(frame, \
+                 scale=...)) or leave scale out",
+                table.scale
+            ))),
+            _ => Ok(table),
+        };
     }
     if ratings.hasattr("to_polars")? && !ratings.hasattr("get_column")? {
         let scale = match scale {
