@@ -10,6 +10,11 @@ from collections import Counter
 
 import numpy as np
 import pytest
+
+# The helpers below come from the plugin module this file also loads as fixtures; registered
+# first, so that pytest can still rewrite its asserts.
+pytest.register_assert_rewrite("conftest_serve")
+
 from conftest_serve import plain_catalog, plain_ratings, plain_scores
 
 pytest_plugins = ["conftest_serve"]
