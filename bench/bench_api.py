@@ -54,6 +54,19 @@ def wait_http(url: str, timeout: float = 600.0) -> float:
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
+def wait_idle(base: str, timeout: float = 10.0) -> None:
+    """Waits until the server has worked off the requests a load run left queued (three health
+    checks in a row answered within 2 ms), so that a run on one connection measures an idle server."""
+    started = time.perf_counter()
+    quick = 0
+    while quick < 3 and time.perf_counter() - started < timeout:
+        begin = time.perf_counter()
+        with urllib.request.urlopen(base + "/health", timeout=5) as response:
+            response.read()
+        quick = quick + 1 if time.perf_counter() - begin < 0.002 else 0
+        time.sleep(0.05)
+
+
 def get_json(url: str) -> object:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
@@ -280,6 +293,7 @@ def main() -> int:
         rec_rows = []
         for endpoint, endpoint_paths in recommendation_paths(streamrec_base, data_dir).items():
             loaded = run_wrk(streamrec_base, endpoint_paths, args.duration)
+            wait_idle(streamrec_base)
             single = run_wrk(streamrec_base, endpoint_paths, args.duration, connections=1)
             rec_rows.append((endpoint, loaded, single))
             print(
