@@ -450,7 +450,8 @@ struct SharedParams {
     /// of eight (see [`PaddedRows`]).
     stride: usize,
     /// Whether the kernel should prefetch title rows: only worth its instructions when a
-    /// block's title rows do not stay in a core's cache.
+    /// block's title rows are not in this core's cache (too many, or last written by another
+    /// core).
     prefetch_title_rows: bool,
 }
 unsafe impl Send for SharedParams {}
@@ -582,7 +583,7 @@ unsafe fn sgd_block(
 }
 
 /// Above this size of one block's title rows (half a typical per-core L2 cache) the AVX2
-/// kernel prefetches them.
+/// kernel prefetches them even on one thread.
 const PREFETCH_ABOVE_BYTES: usize = 256 << 10;
 
 /// How many ratings ahead the AVX2 kernel prefetches title rows.
@@ -1128,7 +1129,9 @@ impl SvdModel {
             user_biases: self.user_biases.as_mut_ptr(),
             item_biases: self.item_biases.as_mut_ptr(),
             stride: user_rows.stride,
-            prefetch_title_rows: item_rows.size_bytes() / strata > PREFETCH_ABOVE_BYTES,
+            // With several workers, a block's title rows were last written on another core.
+            prefetch_title_rows: rayon::current_num_threads() > 1
+                || item_rows.size_bytes() / strata > PREFETCH_ABOVE_BYTES,
         };
         for epoch in 0..n_epochs {
             let mut squared_error = 0.0f64;
