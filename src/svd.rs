@@ -1753,8 +1753,6 @@ fn initial_factors(seed: u64, side: u64, n_rows: usize, params: &SvdParams) -> V
     factors
 }
 
-/// Deals `n` rows into `strata` groups of (nearly) equal size through a seeded permutation,
-/// so that heavy users or titles do not cluster in one group.
 /// Deals rows (users or titles) into `strata` groups holding nearly equal numbers of
 /// ratings, so that the blocks running side by side take about as long: rows in decreasing
 /// order of `counts` (ties in a seeded random order) go round in a snake, 0..S then S..0.
