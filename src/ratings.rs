@@ -148,22 +148,15 @@ impl RatingsTable {
                 "three columns of equal length",
             ));
         }
-        match scale {
-            // A scale the caller gives is checked, and so are the ratings against it.
-            Some(scale) => Self::try_from_ids(user_ids, title_ids, ratings, None, scale),
-            None => {
-                let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
-                let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let n = ratings.len();
-                Ok(Self::from_ids(
-                    user_ids,
-                    title_ids,
-                    ratings,
-                    vec![0; n],
-                    (low, high),
-                ))
-            }
-        }
+        let scale = resolve_scale(scale, &ratings)?;
+        let n = ratings.len();
+        Ok(Self::from_ids(
+            user_ids,
+            title_ids,
+            ratings,
+            vec![0; n],
+            scale,
+        ))
     }
 
     /// [`RatingsTable::from_columns`] over a DataFrame's `user_id`/`userId`/`user` (integers),
@@ -187,17 +180,7 @@ impl RatingsTable {
         let ratings =
             cast_without_nulls(ratings, &DataType::Float32, "numeric ratings without nulls")?;
         let ratings = ratings.f32()?.rechunk().cont_slice()?.to_vec();
-        let scale = match scale {
-            Some(scale) => {
-                check_scale(scale, &ratings)?;
-                scale
-            }
-            None => {
-                let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
-                let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                (low, high)
-            }
-        };
+        let scale = resolve_scale(scale, &ratings)?;
         // Title ids are interned straight from the column's strings (no list of them).
         let title_strings = titles.str()?;
         let (users, titles) = rayon::join(
@@ -1897,6 +1880,19 @@ fn check_scale(scale: (f32, f32), ratings: &[f32]) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The scale a caller gives, checked against the ratings, or else the ratings' own
+/// (lowest, highest).
+fn resolve_scale(scale: Option<(f32, f32)>, ratings: &[f32]) -> Result<(f32, f32)> {
+    match scale {
+        Some(scale) => check_scale(scale, ratings).map(|()| scale),
+        None => {
+            let low = ratings.iter().copied().fold(f32::INFINITY, f32::min);
+            let high = ratings.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            Ok((low, high))
+        }
+    }
 }
 
 /// Ids spanning at most this many values per id (plus a constant) are interned through an
