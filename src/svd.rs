@@ -452,8 +452,7 @@ struct SharedParams {
     /// of eight (see [`PaddedRows`]).
     stride: usize,
     /// Whether the kernel should prefetch title rows: only worth its instructions when a
-    /// block's title rows are not in this core's cache (too many, or last written by another
-    /// core).
+    /// block's title rows are too many for this core's cache.
     prefetch_title_rows: bool,
 }
 unsafe impl Send for SharedParams {}
@@ -674,7 +673,7 @@ unsafe fn sgd_block(
 }
 
 /// Above this size of one block's title rows (half a typical per-core L2 cache) the AVX2
-/// kernel prefetches them even on one thread.
+/// kernel prefetches them.
 const PREFETCH_ABOVE_BYTES: usize = 256 << 10;
 
 /// How many ratings ahead the AVX2 kernel prefetches title rows.
@@ -958,31 +957,40 @@ pub struct SvdModel {
     item_norms: Vec<f32>,
 }
 
-/// `items` stably sorted by `key` (below `n_keys`), and where each key's run starts
-/// (`n_keys + 1` positions): a counting sort, linear in the number of items and run on all
-/// cores. Each chunk of the input counts its keys, then writes its items to the slots reserved
-/// for it (for every key, chunk after chunk), so the result is the one stable order whatever
-/// the number of chunks or threads.
-fn counting_sort<T: Copy + Send + Sync>(
-    items: &[T],
-    n_keys: usize,
-    key: impl Fn(&T) -> usize + Sync,
-) -> (Vec<T>, Vec<usize>) {
-    counting_sort_generated(items.len(), |index| items[index], n_keys, key)
-}
-
-/// [`counting_sort`] of the items `item(0), item(1), ... item(n_items - 1)`, made on the fly
-/// (twice each) instead of read from a slice that would have to be built first.
+/// The items `item(0), item(1), ... item(n_items - 1)` (made on the fly, twice each, instead of
+/// read from a slice that would have to be built first) stably sorted by `key` (below
+/// `n_keys`), and where each key's run starts (`n_keys + 1` positions): a counting sort,
+/// linear in the number of items and run on all cores. Each chunk of the input counts its
+/// keys, then writes its items to the positions reserved for it (for every key, chunk after
+/// chunk), so the result is the one stable order whatever the number of chunks or threads.
 fn counting_sort_generated<T: Copy + Send + Sync>(
     n_items: usize,
     item: impl Fn(usize) -> T + Sync,
     n_keys: usize,
     key: impl Fn(&T) -> usize + Sync,
 ) -> (Vec<T>, Vec<usize>) {
-    let chunk_len = (n_items / (2 * rayon::current_num_threads())).max(1 << 16);
+    counting_sort_placed(n_items, item, n_keys, key, |_, position, _| position)
+}
+
+/// [`counting_sort_generated`], with each item written at `place(item, position, starts)`
+/// instead of its sorted `position` (`starts` as returned): a permutation of the sorted order
+/// applied on the way, without a second pass. `place` must map `0..n_items` one to one onto
+/// itself.
+fn counting_sort_placed<T: Copy + Send + Sync>(
+    n_items: usize,
+    item: impl Fn(usize) -> T + Sync,
+    n_keys: usize,
+    key: impl Fn(&T) -> usize + Sync,
+    place: impl Fn(&T, usize, &[usize]) -> usize + Sync,
+) -> (Vec<T>, Vec<usize>) {
+    // Chunks of at least `n_keys` items, so that the counters cost no more than the items;
+    // about four per thread, so that uneven chunks still keep every core busy.
+    let chunk_len = (n_items / (4 * rayon::current_num_threads()))
+        .max(n_keys)
+        .max(4096);
     let chunks = |chunk: usize| chunk * chunk_len..((chunk + 1) * chunk_len).min(n_items);
     let n_chunks = n_items.div_ceil(chunk_len);
-    let chunk_counts: Vec<Vec<usize>> = (0..n_chunks)
+    let mut chunk_next: Vec<Vec<usize>> = (0..n_chunks)
         .into_par_iter()
         .map(|chunk| {
             let mut counts = vec![0usize; n_keys];
@@ -992,21 +1000,22 @@ fn counting_sort_generated<T: Copy + Send + Sync>(
             counts
         })
         .collect();
+    // Each chunk's counts become the next free position of each of its keys.
     let mut starts = vec![0usize; n_keys + 1];
-    let mut chunk_next = vec![vec![0usize; n_keys]; chunk_counts.len()];
     let mut running = 0;
     for k in 0..n_keys {
         starts[k] = running;
-        for (next, counts) in chunk_next.iter_mut().zip(&chunk_counts) {
+        for next in chunk_next.iter_mut() {
+            let count = next[k];
             next[k] = running;
-            running += counts[k];
+            running += count;
         }
     }
     starts[n_keys] = running;
     if n_items == 0 {
         return (Vec::new(), starts);
     }
-    let mut sorted = vec![item(0); n_items];
+    let mut sorted = Vec::with_capacity(n_items);
     let slots = DisjointSlots(sorted.as_mut_ptr());
     chunk_next
         .into_par_iter()
@@ -1014,27 +1023,130 @@ fn counting_sort_generated<T: Copy + Send + Sync>(
         .for_each(|(chunk, mut next)| {
             for index in chunks(chunk) {
                 let value = item(index);
-                let slot = &mut next[key(&value)];
-                // SAFETY: each chunk writes only the slots reserved for it, each once, all
-                // below `n_items`.
-                unsafe { slots.write(*slot, value) };
-                *slot += 1;
+                let position = &mut next[key(&value)];
+                // SAFETY: each chunk writes only the positions reserved for it, each once,
+                // all below `n_items` (`place` is one to one on them).
+                unsafe { slots.write(place(&value, *position, &starts), value) };
+                *position += 1;
             }
         });
+    // SAFETY: the chunks wrote every position below `n_items` exactly once.
+    unsafe { sorted.set_len(n_items) };
     (sorted, starts)
 }
 
-/// `[a0, b0, a1, b1, ...]` from the halves `[a0, a1, ...]` and `[b0, b1, ...]` of `items`.
-fn interleave_halves<T: Copy>(items: &[T]) -> Vec<T> {
-    let (front, back) = items.split_at(items.len().div_ceil(2));
-    let mut woven = Vec::with_capacity(items.len());
-    for (position, &item) in front.iter().enumerate() {
-        woven.push(item);
-        if let Some(&other) = back.get(position) {
-            woven.push(other);
+/// Where the item at `index` of a run of `len` items goes when the run's two halves are
+/// interleaved: `[a0, a1, ..., b0, b1, ...]` becomes `[a0, b0, a1, b1, ...]` (the first half
+/// holds the odd item).
+fn interleaved_position(index: usize, len: usize) -> usize {
+    let half = len.div_ceil(2);
+    if index < half {
+        2 * index
+    } else {
+        2 * (index - half) + 1
+    }
+}
+
+/// The order in which one training run visits its ratings (see the module docs): the
+/// ratings in the slots of the two [`SlotLayout`]s, block after block, each block user by
+/// user (each user's ratings in the given order) with its two halves interleaved.
+struct Schedule {
+    strata: usize,
+    user_layout: SlotLayout,
+    title_layout: SlotLayout,
+    ordered: Vec<Triplet>,
+    /// Where each block starts in `ordered`, block `(g, h)` at `g * strata + h`, and its end.
+    block_starts: Vec<usize>,
+}
+
+impl Schedule {
+    /// The schedule of `triplets` for a model of `n_users` users and `n_titles` titles; the
+    /// groups are drawn from `(seed, stream)`.
+    fn new(triplets: &[Triplet], n_users: usize, n_titles: usize, seed: u64, stream: u64) -> Self {
+        let strata = strata_for(triplets.len());
+        let mut user_counts = vec![0u32; n_users];
+        let mut title_counts = vec![0u32; n_titles];
+        for t in triplets {
+            user_counts[t.user as usize] += 1;
+            title_counts[t.title as usize] += 1;
+        }
+        let (user_layout, title_layout) = rayon::join(
+            || {
+                let groups =
+                    group_assignment(&user_counts, strata, Rng::for_stream(seed, &[stream, 1]));
+                SlotLayout::grouped(&groups, strata)
+            },
+            || {
+                let groups =
+                    group_assignment(&title_counts, strata, Rng::for_stream(seed, &[stream, 2]));
+                SlotLayout::grouped(&groups, strata)
+            },
+        );
+        // One counting sort puts the ratings in block order and, within a block, in user
+        // order: the key of a rating of user slot `u` (group `g`, whose slots start at `b`
+        // and number `n`) and title group `h` is `b * strata + h * n + (u - b)`, so that the
+        // keys of block `(g, h)` are the range `b * strata + h * n ..` of length `n`.
+        let mut group_base = vec![0usize; strata + 1];
+        for slot in 0..user_layout.n_slots() as u32 {
+            group_base[user_layout.group(slot) + 1] += 1;
+        }
+        for g in 0..strata {
+            group_base[g + 1] += group_base[g];
+        }
+        let key_of_block = |block: usize| {
+            let (g, h) = (block / strata, block % strata);
+            let size = group_base[g + 1] - group_base[g];
+            group_base[g] * strata + h * size
+        };
+        let first_key: Vec<usize> = (0..strata * strata)
+            .map(key_of_block)
+            .chain([group_base[strata] * strata])
+            .collect();
+        let block_of =
+            |t: &Triplet| user_layout.group(t.user) * strata + title_layout.group(t.title);
+        let (ordered, key_starts) = counting_sort_placed(
+            triplets.len(),
+            |index| {
+                let t = triplets[index];
+                Triplet {
+                    user: user_layout.slot(t.user),
+                    title: title_layout.slot(t.title),
+                    rating: t.rating,
+                }
+            },
+            user_layout.n_slots() * strata,
+            |t| {
+                let g = user_layout.group(t.user);
+                let base = group_base[g];
+                let size = group_base[g + 1] - base;
+                base * strata + title_layout.group(t.title) * size + (t.user as usize - base)
+            },
+            |t, position, key_starts| {
+                let block = block_of(t);
+                let start = key_starts[first_key[block]];
+                let end = key_starts[first_key[block + 1]];
+                start + interleaved_position(position - start, end - start)
+            },
+        );
+        let block_starts = first_key.iter().map(|&key| key_starts[key]).collect();
+        Schedule {
+            strata,
+            user_layout,
+            title_layout,
+            ordered,
+            block_starts,
         }
     }
-    woven
+
+    fn n_ratings(&self) -> usize {
+        self.ordered.len()
+    }
+
+    /// The ratings of user group `g` and title group `h`.
+    fn block(&self, g: usize, h: usize) -> &[Triplet] {
+        let block = g * self.strata + h;
+        &self.ordered[self.block_starts[block]..self.block_starts[block + 1]]
+    }
 }
 
 fn validate_table(table: &RatingsTable) -> Result<()> {
@@ -1109,11 +1221,6 @@ impl SvdModel {
         let n_users = table.user_ids.len();
         let n_titles = table.title_ids.len();
 
-        let (user_factors, item_factors) = rayon::join(
-            || initial_factors(seed, 1, n_users, params),
-            || initial_factors(seed, 2, n_titles, params),
-        );
-
         let global_mean =
             (table.ratings.iter().map(|&r| r as f64).sum::<f64>() / table.len() as f64) as f32;
         let mut user_counts = vec![0u32; n_users];
@@ -1122,6 +1229,34 @@ impl SvdModel {
             user_counts[u as usize] += 1;
             item_counts[i as usize] += 1;
         }
+        let triplets: Vec<Triplet> = table
+            .users
+            .iter()
+            .zip(&table.titles)
+            .zip(&table.ratings)
+            .map(|((&user, &title), &rating)| Triplet {
+                user,
+                title,
+                rating,
+            })
+            .collect();
+        // The initial factors, the schedule and the lists of rated titles do not depend on
+        // each other: built side by side, the serial parts of each leave no core idle.
+        let ((user_factors, item_factors), (schedule, (rated_offsets, rated_titles))) = rayon::join(
+            || {
+                rayon::join(
+                    || initial_factors(seed, 1, n_users, params),
+                    || initial_factors(seed, 2, n_titles, params),
+                )
+            },
+            || {
+                rayon::join(
+                    || Schedule::new(&triplets, n_users, n_titles, seed, 1),
+                    || rated_lists(&[], &[], &triplets, n_users),
+                )
+            },
+        );
+        drop(triplets);
         let mut model = SvdModel {
             params: params.clone(),
             seed,
@@ -1138,96 +1273,27 @@ impl SvdModel {
             title_ids: table.title_ids.clone(),
             user_index: table.user_index.clone(),
             title_index: table.title_index.clone(),
-            rated_offsets: Vec::new(),
-            rated_titles: Vec::new(),
+            rated_offsets,
+            rated_titles,
             loss_history: Vec::new(),
             generation: 0,
             item_norms: Vec::new(),
         };
-        let triplets: Vec<Triplet> = table
-            .users
-            .iter()
-            .zip(&table.titles)
-            .zip(&table.ratings)
-            .map(|((&user, &title), &rating)| Triplet {
-                user,
-                title,
-                rating,
-            })
-            .collect();
-        model.rebuild_rated(&triplets);
-        model.run_sgd(triplets, params.n_epochs, progress);
+        model.run_sgd(schedule, params.n_epochs, progress);
         Ok(model)
     }
 
-    /// Runs `n_epochs` of the block-parallel SGD over `triplets` (see the module docs).
-    fn run_sgd(&mut self, triplets: Vec<Triplet>, n_epochs: usize, mut progress: Option<Progress>) {
-        let n_users = self.user_ids.len();
-        let n_titles = self.title_ids.len();
-        let stream = self.generation as u64 + 1;
-        let strata = strata_for(triplets.len());
-        let mut user_counts = vec![0u32; n_users];
-        let mut title_counts = vec![0u32; n_titles];
-        for t in &triplets {
-            user_counts[t.user as usize] += 1;
-            title_counts[t.title as usize] += 1;
-        }
-        let user_group = group_assignment(
-            &user_counts,
-            strata,
-            Rng::for_stream(self.seed, &[stream, 1]),
-        );
-        let title_group = group_assignment(
-            &title_counts,
-            strata,
-            Rng::for_stream(self.seed, &[stream, 2]),
-        );
-
-        // Training keeps rows group by group (see `SlotLayout`); the ratings use those slots.
-        let user_layout = SlotLayout::grouped(&user_group, strata);
-        let title_layout = SlotLayout::grouped(&title_group, strata);
-        // Each block is visited user by user, as Surprise visits its trainset, each user's
-        // ratings in table order: two stable counting sorts (by user, then by block) put the
-        // ratings in that order, block after block (slots keep the users' order within a
-        // group). The two halves of each block are then interleaved so that neighbouring
-        // ratings rarely share a user (see `sgd_block_avx2`).
-        let n_ratings = triplets.len();
-        let (by_user, _) = counting_sort_generated(
-            n_ratings,
-            |index| {
-                let t = triplets[index];
-                Triplet {
-                    user: user_layout.slot(t.user),
-                    title: title_layout.slot(t.title),
-                    rating: t.rating,
-                }
-            },
-            user_layout.n_slots(),
-            |t| t.user as usize,
-        );
-        drop(triplets);
-        let block_of =
-            |t: &Triplet| user_layout.group(t.user) * strata + title_layout.group(t.title);
-        let (mut ordered, block_starts) = counting_sort(&by_user, strata * strata, block_of);
-        drop(by_user);
-        let mut block_slices: Vec<&mut [Triplet]> = Vec::with_capacity(strata * strata);
-        let mut rest: &mut [Triplet] = &mut ordered;
-        for window in block_starts.windows(2) {
-            let (block, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
-            block_slices.push(block);
-            rest = tail;
-        }
-        block_slices.par_iter_mut().for_each(|block| {
-            let woven = interleave_halves(block);
-            block.copy_from_slice(&woven);
-        });
-        let blocks: Vec<&[Triplet]> = block_slices.into_iter().map(|block| &*block).collect();
+    /// Runs `n_epochs` of the block-parallel SGD in the order of `schedule` (see the module
+    /// docs).
+    fn run_sgd(&mut self, schedule: Schedule, n_epochs: usize, mut progress: Option<Progress>) {
+        let (strata, n_ratings) = (schedule.strata, schedule.n_ratings());
+        let (user_layout, title_layout) = (&schedule.user_layout, &schedule.title_layout);
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
             (self.n_factors, self.global_mean, self.params.biased);
         let (mut user_rows, mut item_rows) = rayon::join(
-            || PaddedRows::of(&self.user_factors, n_factors, &user_layout),
-            || PaddedRows::of(&self.item_factors, n_factors, &title_layout),
+            || PaddedRows::of(&self.user_factors, n_factors, user_layout),
+            || PaddedRows::of(&self.item_factors, n_factors, title_layout),
         );
         let mut user_biases = vec![0.0f32; user_layout.n_slots()];
         user_layout.gather(&self.user_biases, 1, &mut user_biases, 1);
@@ -1239,9 +1305,10 @@ impl SvdModel {
             user_biases: user_biases.as_mut_ptr(),
             item_biases: item_biases.as_mut_ptr(),
             stride: user_rows.stride,
-            // With several workers, a block's title rows were last written on another core.
-            prefetch_title_rows: rayon::current_num_threads() > 1
-                || item_rows.size_bytes() / strata > PREFETCH_ABOVE_BYTES,
+            // Since each group has cache lines of its own, a small block's title rows come
+            // over from the other core quickly enough: prefetching them was 3% slower on
+            // ml-100k with two workers.
+            prefetch_title_rows: item_rows.size_bytes() / strata > PREFETCH_ABOVE_BYTES,
         };
         for epoch in 0..n_epochs {
             let mut squared_error = 0.0f64;
@@ -1253,7 +1320,7 @@ impl SvdModel {
                     (worker.index()..strata)
                         .step_by(worker.num_threads())
                         .map(|group| {
-                            let block = blocks[group * strata + (group + shift) % strata];
+                            let block = schedule.block(group, (group + shift) % strata);
                             // SAFETY: the blocks of one shift cover pairwise disjoint user
                             // groups (one row each) and title groups (a cyclic shift).
                             let error =
@@ -1282,79 +1349,12 @@ impl SvdModel {
             }
         }
         rayon::join(
-            || user_rows.write_back(&mut self.user_factors, n_factors, &user_layout),
-            || item_rows.write_back(&mut self.item_factors, n_factors, &title_layout),
+            || user_rows.write_back(&mut self.user_factors, n_factors, user_layout),
+            || item_rows.write_back(&mut self.item_factors, n_factors, title_layout),
         );
         user_layout.scatter(&user_biases, 1, &mut self.user_biases, 1);
         title_layout.scatter(&item_biases, 1, &mut self.item_biases, 1);
         self.item_norms.clear();
-    }
-
-    /// Rebuilds the per-user sorted lists of rated titles from the existing ones plus the
-    /// titles of `new`: a counting sort into place, then each user's list sorted and
-    /// deduplicated in parallel.
-    fn rebuild_rated(&mut self, new: &[Triplet]) {
-        let n_users = self.user_ids.len();
-        let old_list = |user: usize| -> &[u32] {
-            match self.rated_offsets.get(user..user + 2) {
-                Some(&[start, end]) => &self.rated_titles[start as usize..end as usize],
-                _ => &[],
-            }
-        };
-        let mut starts = vec![0usize; n_users + 1];
-        for (user, start) in starts[1..].iter_mut().enumerate() {
-            *start = old_list(user).len();
-        }
-        for t in new {
-            starts[t.user as usize + 1] += 1;
-        }
-        for user in 0..n_users {
-            starts[user + 1] += starts[user];
-        }
-        let mut titles = vec![0u32; starts[n_users]];
-        let mut next = starts[..n_users].to_vec();
-        for (user, slot) in next.iter_mut().enumerate() {
-            let old = old_list(user);
-            titles[*slot..*slot + old.len()].copy_from_slice(old);
-            *slot += old.len();
-        }
-        for t in new {
-            let slot = &mut next[t.user as usize];
-            titles[*slot] = t.title;
-            *slot += 1;
-        }
-        let mut lists: Vec<&mut [u32]> = Vec::with_capacity(n_users);
-        let mut rest: &mut [u32] = &mut titles;
-        for window in starts.windows(2) {
-            let (list, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
-            lists.push(list);
-            rest = tail;
-        }
-        let kept: Vec<usize> = lists
-            .par_iter_mut()
-            .map(|list| {
-                list.sort_unstable();
-                let mut kept = 0;
-                for position in 0..list.len() {
-                    if kept == 0 || list[position] != list[kept - 1] {
-                        list[kept] = list[position];
-                        kept += 1;
-                    }
-                }
-                kept
-            })
-            .collect();
-        drop(lists);
-        self.rated_offsets = Vec::with_capacity(n_users + 1);
-        self.rated_offsets.push(0);
-        let mut written = 0;
-        for (user, &count) in kept.iter().enumerate() {
-            titles.copy_within(starts[user]..starts[user] + count, written);
-            written += count;
-            self.rated_offsets.push(written as u64);
-        }
-        titles.truncate(written);
-        self.rated_titles = titles;
     }
 
     pub fn n_users(&self) -> usize {
@@ -1840,10 +1840,88 @@ impl SvdModel {
             self.user_counts[t.user as usize] += 1;
             self.item_counts[t.title as usize] += 1;
         }
-        self.rebuild_rated(&triplets);
-        self.run_sgd(triplets, n_epochs.unwrap_or(self.params.n_epochs), progress);
+        let (n_users, n_titles) = (self.user_ids.len(), self.title_ids.len());
+        let stream = self.generation as u64 + 1;
+        let (schedule, (rated_offsets, rated_titles)) = rayon::join(
+            || Schedule::new(&triplets, n_users, n_titles, self.seed, stream),
+            || rated_lists(&self.rated_offsets, &self.rated_titles, &triplets, n_users),
+        );
+        drop(triplets);
+        (self.rated_offsets, self.rated_titles) = (rated_offsets, rated_titles);
+        self.run_sgd(schedule, n_epochs.unwrap_or(self.params.n_epochs), progress);
         Ok(self.loss_history.last().copied().unwrap_or(f64::NAN))
     }
+}
+
+/// The per-user sorted lists of rated titles (offsets, titles) of `n_users` users, from the
+/// existing ones plus the titles of `new`: a counting sort into place, then each user's list
+/// sorted and deduplicated in parallel.
+fn rated_lists(
+    old_offsets: &[u64],
+    old_titles: &[u32],
+    new: &[Triplet],
+    n_users: usize,
+) -> (Vec<u64>, Vec<u32>) {
+    let old_list = |user: usize| -> &[u32] {
+        match old_offsets.get(user..user + 2) {
+            Some(&[start, end]) => &old_titles[start as usize..end as usize],
+            _ => &[],
+        }
+    };
+    let mut starts = vec![0usize; n_users + 1];
+    for (user, start) in starts[1..].iter_mut().enumerate() {
+        *start = old_list(user).len();
+    }
+    for t in new {
+        starts[t.user as usize + 1] += 1;
+    }
+    for user in 0..n_users {
+        starts[user + 1] += starts[user];
+    }
+    let mut titles = vec![0u32; starts[n_users]];
+    let mut next = starts[..n_users].to_vec();
+    for (user, slot) in next.iter_mut().enumerate() {
+        let old = old_list(user);
+        titles[*slot..*slot + old.len()].copy_from_slice(old);
+        *slot += old.len();
+    }
+    for t in new {
+        let slot = &mut next[t.user as usize];
+        titles[*slot] = t.title;
+        *slot += 1;
+    }
+    let mut lists: Vec<&mut [u32]> = Vec::with_capacity(n_users);
+    let mut rest: &mut [u32] = &mut titles;
+    for window in starts.windows(2) {
+        let (list, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
+        lists.push(list);
+        rest = tail;
+    }
+    let kept: Vec<usize> = lists
+        .par_iter_mut()
+        .map(|list| {
+            list.sort_unstable();
+            let mut kept = 0;
+            for position in 0..list.len() {
+                if kept == 0 || list[position] != list[kept - 1] {
+                    list[kept] = list[position];
+                    kept += 1;
+                }
+            }
+            kept
+        })
+        .collect();
+    drop(lists);
+    let mut offsets = Vec::with_capacity(n_users + 1);
+    offsets.push(0);
+    let mut written = 0;
+    for (user, &count) in kept.iter().enumerate() {
+        titles.copy_within(starts[user]..starts[user] + count, written);
+        written += count;
+        offsets.push(written as u64);
+    }
+    titles.truncate(written);
+    (offsets, titles)
 }
 
 /// Initial factors for `n_rows` rows, `N(init_mean, init_std_dev)`: drawn in parallel by
@@ -2500,8 +2578,9 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            let (sorted, starts) =
-                pool.install(|| counting_sort(&items, 1000, |&(key, _)| key as usize));
+            let (sorted, starts) = pool.install(|| {
+                counting_sort_generated(items.len(), |i| items[i], 1000, |&(key, _)| key as usize)
+            });
             assert_eq!(sorted, expected, "{threads} threads");
             assert_eq!(starts.len(), 1001);
             assert_eq!(starts[1000], items.len());
