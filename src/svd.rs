@@ -440,6 +440,48 @@ struct Triplet {
     rating: f32,
 }
 
+/// The training ratings of a table, read as [`Triplet`]s where they are, in the model's
+/// indexes (through the maps from the table's indexes, when they differ): no copy of the
+/// ratings is made.
+#[derive(Clone, Copy)]
+struct TripletSource<'a> {
+    users: &'a [u32],
+    titles: &'a [u32],
+    ratings: &'a [f32],
+    /// The model index of each of the table's user indexes; `None`: the same.
+    user_map: Option<&'a [u32]>,
+    title_map: Option<&'a [u32]>,
+}
+
+impl<'a> TripletSource<'a> {
+    fn of(table: &'a RatingsTable) -> Self {
+        TripletSource {
+            users: &table.users,
+            titles: &table.titles,
+            ratings: &table.ratings,
+            user_map: None,
+            title_map: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ratings.len()
+    }
+
+    fn get(&self, index: usize) -> Triplet {
+        let (user, title) = (self.users[index], self.titles[index]);
+        Triplet {
+            user: self.user_map.map_or(user, |map| map[user as usize]),
+            title: self.title_map.map_or(title, |map| map[title as usize]),
+            rating: self.ratings[index],
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Triplet> + '_ {
+        (0..self.len()).map(|index| self.get(index))
+    }
+}
+
 /// Raw parameter storage shared by the blocks of one sub-epoch. Sound because the schedule
 /// gives each concurrently running block its own user group and its own title group: no two
 /// threads ever touch the same row.
@@ -490,13 +532,19 @@ impl PaddedRows {
     /// A padded copy of the rows of `n_factors` floats in `rows`, each row at its slot of
     /// `layout`.
     fn of(rows: &[f32], n_factors: usize, layout: &SlotLayout) -> PaddedRows {
-        let stride = Self::stride_for(n_factors);
-        let mut padded = PaddedRows {
-            chunks: vec![Chunk::default(); layout.n_slots() * stride / CHUNK],
-            stride,
-        };
+        let mut padded = PaddedRows::zeros(layout.n_slots(), n_factors);
+        let stride = padded.stride;
         layout.gather(rows, n_factors, padded.floats_mut(), stride);
         padded
+    }
+
+    /// `n_rows` rows of `n_factors` zeros.
+    fn zeros(n_rows: usize, n_factors: usize) -> PaddedRows {
+        let stride = Self::stride_for(n_factors);
+        PaddedRows {
+            chunks: vec![Chunk::default(); n_rows * stride / CHUNK],
+            stride,
+        }
     }
 
     fn floats(&self) -> &[f32] {
@@ -1062,11 +1110,17 @@ struct Schedule {
 impl Schedule {
     /// The schedule of `triplets` for a model of `n_users` users and `n_titles` titles; the
     /// groups are drawn from `(seed, stream)`.
-    fn new(triplets: &[Triplet], n_users: usize, n_titles: usize, seed: u64, stream: u64) -> Self {
+    fn new(
+        triplets: TripletSource,
+        n_users: usize,
+        n_titles: usize,
+        seed: u64,
+        stream: u64,
+    ) -> Self {
         let strata = strata_for(triplets.len());
         let mut user_counts = vec![0u32; n_users];
         let mut title_counts = vec![0u32; n_titles];
-        for t in triplets {
+        for t in triplets.iter() {
             user_counts[t.user as usize] += 1;
             title_counts[t.title as usize] += 1;
         }
@@ -1107,7 +1161,7 @@ impl Schedule {
         let (ordered, key_starts) = counting_sort_placed(
             triplets.len(),
             |index| {
-                let t = triplets[index];
+                let t = triplets.get(index);
                 Triplet {
                     user: user_layout.slot(t.user),
                     title: title_layout.slot(t.title),
@@ -1229,34 +1283,21 @@ impl SvdModel {
             user_counts[u as usize] += 1;
             item_counts[i as usize] += 1;
         }
-        let triplets: Vec<Triplet> = table
-            .users
-            .iter()
-            .zip(&table.titles)
-            .zip(&table.ratings)
-            .map(|((&user, &title), &rating)| Triplet {
-                user,
-                title,
-                rating,
-            })
-            .collect();
-        // The initial factors, the schedule and the lists of rated titles do not depend on
-        // each other: built side by side, the serial parts of each leave no core idle.
-        let ((user_factors, item_factors), (schedule, (rated_offsets, rated_titles))) = rayon::join(
+        let triplets = TripletSource::of(table);
+        // The lists of rated titles are built beside the schedule and the initial factors,
+        // which are drawn straight into the rows training works on (their slots depend on the
+        // schedule): no unpadded copy of them exists until training has finished.
+        let ((schedule, (user_rows, item_rows)), (rated_offsets, rated_titles)) = rayon::join(
             || {
-                rayon::join(
-                    || initial_factors(seed, 1, n_users, params),
-                    || initial_factors(seed, 2, n_titles, params),
-                )
+                let schedule = Schedule::new(triplets, n_users, n_titles, seed, 1);
+                let rows = rayon::join(
+                    || initial_rows(seed, 1, n_users, params, &schedule.user_layout),
+                    || initial_rows(seed, 2, n_titles, params, &schedule.title_layout),
+                );
+                (schedule, rows)
             },
-            || {
-                rayon::join(
-                    || Schedule::new(&triplets, n_users, n_titles, seed, 1),
-                    || rated_lists(&[], &[], &triplets, n_users),
-                )
-            },
+            || rated_lists(&[], &[], triplets, n_users),
         );
-        drop(triplets);
         let mut model = SvdModel {
             params: params.clone(),
             seed,
@@ -1265,8 +1306,8 @@ impl SvdModel {
             scale: table.scale,
             user_biases: vec![0.0; n_users],
             item_biases: vec![0.0; n_titles],
-            user_factors,
-            item_factors,
+            user_factors: Vec::new(),
+            item_factors: Vec::new(),
             user_counts,
             item_counts,
             user_ids: table.user_ids.clone(),
@@ -1279,22 +1320,26 @@ impl SvdModel {
             generation: 0,
             item_norms: Vec::new(),
         };
-        model.run_sgd(schedule, params.n_epochs, progress);
+        model.run_sgd(schedule, user_rows, item_rows, params.n_epochs, progress);
         Ok(model)
     }
 
     /// Runs `n_epochs` of the block-parallel SGD in the order of `schedule` (see the module
-    /// docs).
-    fn run_sgd(&mut self, schedule: Schedule, n_epochs: usize, mut progress: Option<Progress>) {
+    /// docs) on the factor rows `user_rows` and `item_rows` (in the schedule's slots), then
+    /// stores them as the model's factors.
+    fn run_sgd(
+        &mut self,
+        schedule: Schedule,
+        mut user_rows: PaddedRows,
+        mut item_rows: PaddedRows,
+        n_epochs: usize,
+        mut progress: Option<Progress>,
+    ) {
         let (strata, n_ratings) = (schedule.strata, schedule.n_ratings());
         let (user_layout, title_layout) = (&schedule.user_layout, &schedule.title_layout);
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
             (self.n_factors, self.global_mean, self.params.biased);
-        let (mut user_rows, mut item_rows) = rayon::join(
-            || PaddedRows::of(&self.user_factors, n_factors, user_layout),
-            || PaddedRows::of(&self.item_factors, n_factors, title_layout),
-        );
         let mut user_biases = vec![0.0f32; user_layout.n_slots()];
         user_layout.gather(&self.user_biases, 1, &mut user_biases, 1);
         let mut item_biases = vec![0.0f32; title_layout.n_slots()];
@@ -1348,9 +1393,21 @@ impl SvdModel {
                 }
             }
         }
+        drop(shared);
+        let Schedule {
+            user_layout,
+            title_layout,
+            ordered,
+            ..
+        } = schedule;
+        drop(ordered);
+        self.user_factors
+            .resize(self.user_ids.len() * n_factors, 0.0);
+        self.item_factors
+            .resize(self.title_ids.len() * n_factors, 0.0);
         rayon::join(
-            || user_rows.write_back(&mut self.user_factors, n_factors, user_layout),
-            || item_rows.write_back(&mut self.item_factors, n_factors, title_layout),
+            || user_rows.write_back(&mut self.user_factors, n_factors, &user_layout),
+            || item_rows.write_back(&mut self.item_factors, n_factors, &title_layout),
         );
         user_layout.scatter(&user_biases, 1, &mut self.user_biases, 1);
         title_layout.scatter(&item_biases, 1, &mut self.item_biases, 1);
@@ -1825,30 +1882,28 @@ impl SvdModel {
                 t
             })
             .collect();
-        let triplets: Vec<Triplet> = new_ratings
-            .users
-            .iter()
-            .zip(&new_ratings.titles)
-            .zip(&new_ratings.ratings)
-            .map(|((&u, &t), &rating)| Triplet {
-                user: user_map[u as usize],
-                title: title_map[t as usize],
-                rating,
-            })
-            .collect();
-        for t in &triplets {
+        let triplets = TripletSource {
+            user_map: Some(&user_map),
+            title_map: Some(&title_map),
+            ..TripletSource::of(new_ratings)
+        };
+        for t in triplets.iter() {
             self.user_counts[t.user as usize] += 1;
             self.item_counts[t.title as usize] += 1;
         }
         let (n_users, n_titles) = (self.user_ids.len(), self.title_ids.len());
         let stream = self.generation as u64 + 1;
         let (schedule, (rated_offsets, rated_titles)) = rayon::join(
-            || Schedule::new(&triplets, n_users, n_titles, self.seed, stream),
-            || rated_lists(&self.rated_offsets, &self.rated_titles, &triplets, n_users),
+            || Schedule::new(triplets, n_users, n_titles, self.seed, stream),
+            || rated_lists(&self.rated_offsets, &self.rated_titles, triplets, n_users),
         );
-        drop(triplets);
         (self.rated_offsets, self.rated_titles) = (rated_offsets, rated_titles);
-        self.run_sgd(schedule, n_epochs.unwrap_or(self.params.n_epochs), progress);
+        let (user_rows, item_rows) = rayon::join(
+            || PaddedRows::of(&self.user_factors, k, &schedule.user_layout),
+            || PaddedRows::of(&self.item_factors, k, &schedule.title_layout),
+        );
+        let n_epochs = n_epochs.unwrap_or(self.params.n_epochs);
+        self.run_sgd(schedule, user_rows, item_rows, n_epochs, progress);
         Ok(self.loss_history.last().copied().unwrap_or(f64::NAN))
     }
 }
@@ -1859,7 +1914,7 @@ impl SvdModel {
 fn rated_lists(
     old_offsets: &[u64],
     old_titles: &[u32],
-    new: &[Triplet],
+    new: TripletSource,
     n_users: usize,
 ) -> (Vec<u64>, Vec<u32>) {
     let old_list = |user: usize| -> &[u32] {
@@ -1872,7 +1927,7 @@ fn rated_lists(
     for (user, start) in starts[1..].iter_mut().enumerate() {
         *start = old_list(user).len();
     }
-    for t in new {
+    for t in new.iter() {
         starts[t.user as usize + 1] += 1;
     }
     for user in 0..n_users {
@@ -1885,7 +1940,7 @@ fn rated_lists(
         titles[*slot..*slot + old.len()].copy_from_slice(old);
         *slot += old.len();
     }
-    for t in new {
+    for t in new.iter() {
         let slot = &mut next[t.user as usize];
         titles[*slot] = t.title;
         *slot += 1;
@@ -1924,23 +1979,35 @@ fn rated_lists(
     (offsets, titles)
 }
 
-/// Initial factors for `n_rows` rows, `N(init_mean, init_std_dev)`: drawn in parallel by
-/// chunks of rows, each from its own stream of `(seed, side, chunk)`, so the values do not
-/// depend on the number of threads.
-fn initial_factors(seed: u64, side: u64, n_rows: usize, params: &SvdParams) -> Vec<f32> {
+/// Initial factors for `n_rows` rows, `N(init_mean, init_std_dev)`, each row at its slot of
+/// `layout`: drawn in parallel by chunks of rows, each from its own stream of
+/// `(seed, side, chunk)`, so the values do not depend on the number of threads.
+fn initial_rows(
+    seed: u64,
+    side: u64,
+    n_rows: usize,
+    params: &SvdParams,
+    layout: &SlotLayout,
+) -> PaddedRows {
     const ROWS_PER_CHUNK: usize = 1024;
     let (mean, std) = (params.init_mean as f64, params.init_std_dev as f64);
-    let mut factors = vec![0.0f32; n_rows * params.n_factors];
-    factors
-        .par_chunks_mut((ROWS_PER_CHUNK * params.n_factors).max(1))
-        .enumerate()
-        .for_each(|(chunk, values)| {
+    let n_factors = params.n_factors;
+    let mut rows = PaddedRows::zeros(layout.n_slots(), n_factors);
+    let stride = rows.stride;
+    let slots = DisjointSlots(rows.floats_mut().as_mut_ptr());
+    (0..n_rows.div_ceil(ROWS_PER_CHUNK))
+        .into_par_iter()
+        .for_each(|chunk| {
             let mut rng = Rng::for_stream(seed, &[0, side, chunk as u64]);
-            for value in values {
-                *value = rng.normal(mean, std) as f32;
+            for row in chunk * ROWS_PER_CHUNK..((chunk + 1) * ROWS_PER_CHUNK).min(n_rows) {
+                let first = layout.slot(row as u32) as usize * stride;
+                for factor in 0..n_factors {
+                    // SAFETY: every row has its own slot, inside `rows`.
+                    unsafe { slots.write(first + factor, rng.normal(mean, std) as f32) };
+                }
             }
         });
-    factors
+    rows
 }
 
 /// Deals rows (users or titles) into `strata` groups holding nearly equal numbers of
