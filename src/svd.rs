@@ -1393,7 +1393,6 @@ impl SvdModel {
                 }
             }
         }
-        drop(shared);
         let Schedule {
             user_layout,
             title_layout,
