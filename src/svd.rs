@@ -39,12 +39,15 @@
 //! trainset, with the block's two halves interleaved (`a0 b0 a1 b1 ...`): two neighbouring
 //! ratings then rarely share a user or a title, and the AVX2 kernel computes such a pair side
 //! by side, which gives exactly the sequential result. Every epoch visits the ratings in the
-//! same order (as Surprise does). Training works on copies of the factor rows and biases kept
-//! group by group, each group on cache lines of its own, so two workers never write the same
-//! line (interleaved groups made the cores trade lines on nearly every update: 2 threads were
-//! 1.2x one, now 1.5-1.8x). The rows are padded with zeros to whole chunks of eight floats and
-//! aligned to 32 bytes, so the kernel needs no masked loads or stores and has its loops fully
-//! unrolled for the usual factor counts; the padding stays zero, so the model is the same bits. Neither the grouping, the order nor the summation of the
+//! same order (as Surprise does). Two counting sorts put the ratings in that order, reading
+//! them where they are in the table. Training works on its own rows of factors and biases
+//! kept group by group, each group on cache lines of its own, so two workers never write the
+//! same line (interleaved groups made the cores trade lines on nearly every update: two
+//! threads were 1.2x one, now 1.6-1.9x); the initial factors are drawn straight into them and
+//! the model's rows are written once training ends. The rows are padded with zeros to whole
+//! chunks of eight floats and aligned to 32 bytes, so the kernel needs no masked loads or
+//! stores and has its loops fully unrolled for the usual factor counts; the padding stays
+//! zero, so the model is the same bits. Neither the grouping, the order nor the summation of the
 //! loss depends on the number of threads or on scheduling, so the same seed and data give a
 //! bit-identical model on 1 or 64 threads. The SGD sequence differs from Surprise's only by
 //! the blocks and the interleaving; the fixed point it converges to and its accuracy are the same
@@ -193,7 +196,7 @@ impl SvdParams {
 }
 
 // ---------------------------------------------------------------------------------------
-// Random numbers: xoshiro256++ seeded through splitmix64, normals by Marsaglia's polar method.
+// Random numbers: xoshiro256++ seeded through splitmix64, normals by rand_distr's ziggurat.
 
 fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -637,6 +640,18 @@ impl SlotLayout {
         self.row_of_slot.len()
     }
 
+    /// The range of slots of each of the `n_groups` groups.
+    fn group_slots(&self, n_groups: usize) -> Vec<std::ops::Range<usize>> {
+        let mut starts = vec![0usize; n_groups + 1];
+        for &group in &self.group_of_slot {
+            starts[group as usize + 1] += 1;
+        }
+        for g in 0..n_groups {
+            starts[g + 1] += starts[g];
+        }
+        starts.windows(2).map(|w| w[0]..w[1]).collect()
+    }
+
     fn slot(&self, row: u32) -> u32 {
         self.slot_of_row[row as usize]
     }
@@ -1017,20 +1032,6 @@ fn counting_sort_generated<T: Copy + Send + Sync>(
     n_keys: usize,
     key: impl Fn(&T) -> usize + Sync,
 ) -> (Vec<T>, Vec<usize>) {
-    counting_sort_placed(n_items, item, n_keys, key, |_, position, _| position)
-}
-
-/// [`counting_sort_generated`], with each item written at `place(item, position, starts)`
-/// instead of its sorted `position` (`starts` as returned): a permutation of the sorted order
-/// applied on the way, without a second pass. `place` must map `0..n_items` one to one onto
-/// itself.
-fn counting_sort_placed<T: Copy + Send + Sync>(
-    n_items: usize,
-    item: impl Fn(usize) -> T + Sync,
-    n_keys: usize,
-    key: impl Fn(&T) -> usize + Sync,
-    place: impl Fn(&T, usize, &[usize]) -> usize + Sync,
-) -> (Vec<T>, Vec<usize>) {
     // Chunks of at least `n_keys` items, so that the counters cost no more than the items;
     // about four per thread, so that uneven chunks still keep every core busy.
     let chunk_len = (n_items / (4 * rayon::current_num_threads()))
@@ -1073,8 +1074,8 @@ fn counting_sort_placed<T: Copy + Send + Sync>(
                 let value = item(index);
                 let position = &mut next[key(&value)];
                 // SAFETY: each chunk writes only the positions reserved for it, each once,
-                // all below `n_items` (`place` is one to one on them).
-                unsafe { slots.write(place(&value, *position, &starts), value) };
+                // all below `n_items`.
+                unsafe { slots.write(*position, value) };
                 *position += 1;
             }
         });
@@ -1083,16 +1084,23 @@ fn counting_sort_placed<T: Copy + Send + Sync>(
     (sorted, starts)
 }
 
-/// Where the item at `index` of a run of `len` items goes when the run's two halves are
-/// interleaved: `[a0, a1, ..., b0, b1, ...]` becomes `[a0, b0, a1, b1, ...]` (the first half
-/// holds the odd item).
+/// How many contiguous parts of a block are interleaved (see [`interleaved_position`]).
+const INTERLEAVE_WAYS: usize = 2;
+
+/// Where the item at `index` of a run of `len` items goes when the run's [`INTERLEAVE_WAYS`]
+/// parts are interleaved: with two parts, `[a0, a1, ..., b0, b1, ...]` becomes
+/// `[a0, b0, a1, b1, ...]`. The first `len % ways` parts hold one item more than the others.
 fn interleaved_position(index: usize, len: usize) -> usize {
-    let half = len.div_ceil(2);
-    if index < half {
-        2 * index
+    let ways = INTERLEAVE_WAYS;
+    let (short, longer) = (len / ways, len % ways);
+    let in_longer = longer * (short + 1);
+    let (part, offset) = if index < in_longer {
+        (index / (short + 1), index % (short + 1))
     } else {
-        2 * (index - half) + 1
-    }
+        let rest = index - in_longer;
+        (longer + rest / short, rest % short)
+    };
+    offset * ways + part
 }
 
 /// The order in which one training run visits its ratings (see the module docs): the
@@ -1136,29 +1144,13 @@ impl Schedule {
                 SlotLayout::grouped(&groups, strata)
             },
         );
-        // One counting sort puts the ratings in block order and, within a block, in user
-        // order: the key of a rating of user slot `u` (group `g`, whose slots start at `b`
-        // and number `n`) and title group `h` is `b * strata + h * n + (u - b)`, so that the
-        // keys of block `(g, h)` are the range `b * strata + h * n ..` of length `n`.
-        let mut group_base = vec![0usize; strata + 1];
-        for slot in 0..user_layout.n_slots() as u32 {
-            group_base[user_layout.group(slot) + 1] += 1;
-        }
-        for g in 0..strata {
-            group_base[g + 1] += group_base[g];
-        }
-        let key_of_block = |block: usize| {
-            let (g, h) = (block / strata, block % strata);
-            let size = group_base[g + 1] - group_base[g];
-            group_base[g] * strata + h * size
-        };
-        let first_key: Vec<usize> = (0..strata * strata)
-            .map(key_of_block)
-            .chain([group_base[strata] * strata])
-            .collect();
+        // A counting sort by block, then within each block (all in parallel) one by user slot,
+        // stable both: block after block, user by user, each user's ratings in table order.
+        // Two small key spaces keep the counters in cache, where one key per (block, user)
+        // would make every count a cache miss on large data.
         let block_of =
             |t: &Triplet| user_layout.group(t.user) * strata + title_layout.group(t.title);
-        let (ordered, key_starts) = counting_sort_placed(
+        let (by_block, block_starts) = counting_sort_generated(
             triplets.len(),
             |index| {
                 let t = triplets.get(index);
@@ -1168,21 +1160,41 @@ impl Schedule {
                     rating: t.rating,
                 }
             },
-            user_layout.n_slots() * strata,
-            |t| {
-                let g = user_layout.group(t.user);
-                let base = group_base[g];
-                let size = group_base[g + 1] - base;
-                base * strata + title_layout.group(t.title) * size + (t.user as usize - base)
-            },
-            |t, position, key_starts| {
-                let block = block_of(t);
-                let start = key_starts[first_key[block]];
-                let end = key_starts[first_key[block + 1]];
-                start + interleaved_position(position - start, end - start)
-            },
+            strata * strata,
+            block_of,
         );
-        let block_starts = first_key.iter().map(|&key| key_starts[key]).collect();
+        let group_slots = user_layout.group_slots(strata);
+        let mut ordered: Vec<Triplet> = Vec::with_capacity(by_block.len());
+        let mut blocks_out = Vec::with_capacity(strata * strata);
+        let mut rest = &mut ordered.spare_capacity_mut()[..by_block.len()];
+        for window in block_starts.windows(2) {
+            let (block, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
+            blocks_out.push(block);
+            rest = tail;
+        }
+        blocks_out
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(block, out)| {
+                let ratings = &by_block[block_starts[block]..block_starts[block + 1]];
+                let users = &group_slots[block / strata];
+                let mut next = vec![0usize; users.len() + 1];
+                for t in ratings {
+                    next[t.user as usize - users.start + 1] += 1;
+                }
+                for k in 0..users.len() {
+                    next[k + 1] += next[k];
+                }
+                for &t in ratings {
+                    let position = &mut next[t.user as usize - users.start];
+                    out[interleaved_position(*position, ratings.len())].write(t);
+                    *position += 1;
+                }
+            });
+        // SAFETY: each block wrote every position of its part of `ordered` once (a counting
+        // sort's positions, then a one-to-one interleaving), and the parts cover it.
+        unsafe { ordered.set_len(by_block.len()) };
+        drop(by_block);
         Schedule {
             strata,
             user_layout,
@@ -2825,6 +2837,25 @@ mod tests {
         let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / samples.len() as f64;
         assert!((mean - 1.0).abs() < 0.05, "{mean}");
         assert!((var.sqrt() - 2.0).abs() < 0.05, "{var}");
+    }
+
+    #[test]
+    fn interleaving_is_one_to_one_and_takes_the_parts_in_turn() {
+        for len in 0..40 {
+            let mut seen = vec![false; len];
+            for index in 0..len {
+                let position = interleaved_position(index, len);
+                assert!(!seen[position], "len {len}: {position} twice");
+                seen[position] = true;
+            }
+            // Each part's items keep their order, one round of the parts at a time.
+            let positions: Vec<usize> = (0..len).map(|i| interleaved_position(i, len)).collect();
+            let first_of_second_part = len.div_ceil(INTERLEAVE_WAYS).min(len);
+            if len >= INTERLEAVE_WAYS {
+                assert_eq!(positions[0], 0);
+                assert_eq!(positions[first_of_second_part], 1, "len {len}");
+            }
+        }
     }
 
     #[test]
