@@ -236,6 +236,7 @@ impl Rng {
         Rng::new(mixed)
     }
 
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         let result = (self.s[0].wrapping_add(self.s[3]))
             .rotate_left(23)
@@ -262,6 +263,7 @@ impl Rng {
 
     /// A draw from `N(mean, std_dev)`, by rand_distr's ziggurat (a table lookup and a
     /// multiply for almost every draw, where the polar method needs a logarithm and a root).
+    #[inline]
     pub fn normal(&mut self, mean: f64, std_dev: f64) -> f64 {
         let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, self);
         mean + std_dev * z
@@ -278,10 +280,12 @@ impl Rng {
 impl rand_core::TryRng for Rng {
     type Error = std::convert::Infallible;
 
+    #[inline]
     fn try_next_u32(&mut self) -> std::result::Result<u32, Self::Error> {
         Ok((self.next_u64() >> 32) as u32)
     }
 
+    #[inline]
     fn try_next_u64(&mut self) -> std::result::Result<u64, Self::Error> {
         Ok(self.next_u64())
     }
@@ -471,6 +475,7 @@ impl<'a> TripletSource<'a> {
         self.ratings.len()
     }
 
+    #[inline(always)]
     fn get(&self, index: usize) -> Triplet {
         let (user, title) = (self.users[index], self.titles[index]);
         Triplet {
@@ -1084,23 +1089,23 @@ fn counting_sort_generated<T: Copy + Send + Sync>(
     (sorted, starts)
 }
 
-/// How many contiguous parts of a block are interleaved (see [`interleaved_position`]).
+/// How many contiguous parts of a block are interleaved (see [`interleave_into`]).
 const INTERLEAVE_WAYS: usize = 2;
 
-/// Where the item at `index` of a run of `len` items goes when the run's [`INTERLEAVE_WAYS`]
-/// parts are interleaved: with two parts, `[a0, a1, ..., b0, b1, ...]` becomes
-/// `[a0, b0, a1, b1, ...]`. The first `len % ways` parts hold one item more than the others.
-fn interleaved_position(index: usize, len: usize) -> usize {
+/// Writes `items` into `out` (as long) with its [`INTERLEAVE_WAYS`] contiguous parts
+/// interleaved: with two parts, `[a0, a1, ..., b0, b1, ...]` becomes `[a0, b0, a1, b1, ...]`.
+/// The first `len % ways` parts hold one item more than the others.
+fn interleave_into<T: Copy>(items: &[T], out: &mut [std::mem::MaybeUninit<T>]) {
     let ways = INTERLEAVE_WAYS;
-    let (short, longer) = (len / ways, len % ways);
-    let in_longer = longer * (short + 1);
-    let (part, offset) = if index < in_longer {
-        (index / (short + 1), index % (short + 1))
-    } else {
-        let rest = index - in_longer;
-        (longer + rest / short, rest % short)
-    };
-    offset * ways + part
+    let (short, longer) = (items.len() / ways, items.len() % ways);
+    let mut start = 0;
+    for part in 0..ways {
+        let size = short + usize::from(part < longer);
+        for (offset, &item) in items[start..start + size].iter().enumerate() {
+            out[offset * ways + part].write(item);
+        }
+        start += size;
+    }
 }
 
 /// The order in which one training run visits its ratings (see the module docs): the
@@ -1115,35 +1120,37 @@ struct Schedule {
     block_starts: Vec<usize>,
 }
 
+/// The user and title layouts of a training run on ratings with these counts per user and
+/// per title (see [`group_assignment`]), the groups drawn from `(seed, stream)`.
+fn grouped_layouts(
+    user_counts: &[u32],
+    title_counts: &[u32],
+    strata: usize,
+    seed: u64,
+    stream: u64,
+) -> (SlotLayout, SlotLayout) {
+    rayon::join(
+        || {
+            let groups = group_assignment(user_counts, strata, Rng::for_stream(seed, &[stream, 1]));
+            SlotLayout::grouped(&groups, strata)
+        },
+        || {
+            let groups =
+                group_assignment(title_counts, strata, Rng::for_stream(seed, &[stream, 2]));
+            SlotLayout::grouped(&groups, strata)
+        },
+    )
+}
+
 impl Schedule {
-    /// The schedule of `triplets` for a model of `n_users` users and `n_titles` titles; the
-    /// groups are drawn from `(seed, stream)`.
-    fn new(
+    /// The ratings of `triplets` in slots of the layouts, in visiting order, and where each
+    /// block starts (see [`Schedule`]).
+    fn order(
         triplets: TripletSource,
-        n_users: usize,
-        n_titles: usize,
-        seed: u64,
-        stream: u64,
-    ) -> Self {
-        let strata = strata_for(triplets.len());
-        let mut user_counts = vec![0u32; n_users];
-        let mut title_counts = vec![0u32; n_titles];
-        for t in triplets.iter() {
-            user_counts[t.user as usize] += 1;
-            title_counts[t.title as usize] += 1;
-        }
-        let (user_layout, title_layout) = rayon::join(
-            || {
-                let groups =
-                    group_assignment(&user_counts, strata, Rng::for_stream(seed, &[stream, 1]));
-                SlotLayout::grouped(&groups, strata)
-            },
-            || {
-                let groups =
-                    group_assignment(&title_counts, strata, Rng::for_stream(seed, &[stream, 2]));
-                SlotLayout::grouped(&groups, strata)
-            },
-        );
+        user_layout: &SlotLayout,
+        title_layout: &SlotLayout,
+        strata: usize,
+    ) -> (Vec<Triplet>, Vec<usize>) {
         // A counting sort by block, then within each block (all in parallel) one by user slot,
         // stable both: block after block, user by user, each user's ratings in table order.
         // Two small key spaces keep the counters in cache, where one key per (block, user)
@@ -1185,23 +1192,19 @@ impl Schedule {
                 for k in 0..users.len() {
                     next[k + 1] += next[k];
                 }
+                let mut by_user = ratings.to_vec();
                 for &t in ratings {
                     let position = &mut next[t.user as usize - users.start];
-                    out[interleaved_position(*position, ratings.len())].write(t);
+                    by_user[*position] = t;
                     *position += 1;
                 }
+                interleave_into(&by_user, out);
             });
         // SAFETY: each block wrote every position of its part of `ordered` once (a counting
         // sort's positions, then a one-to-one interleaving), and the parts cover it.
         unsafe { ordered.set_len(by_block.len()) };
         drop(by_block);
-        Schedule {
-            strata,
-            user_layout,
-            title_layout,
-            ordered,
-            block_starts,
-        }
+        (ordered, block_starts)
     }
 
     fn n_ratings(&self) -> usize {
@@ -1296,20 +1299,34 @@ impl SvdModel {
             item_counts[i as usize] += 1;
         }
         let triplets = TripletSource::of(table);
-        // The lists of rated titles are built beside the schedule and the initial factors,
-        // which are drawn straight into the rows training works on (their slots depend on the
-        // schedule): no unpadded copy of them exists until training has finished.
-        let ((schedule, (user_rows, item_rows)), (rated_offsets, rated_titles)) = rayon::join(
-            || {
-                let schedule = Schedule::new(triplets, n_users, n_titles, seed, 1);
-                let rows = rayon::join(
-                    || initial_rows(seed, 1, n_users, params, &schedule.user_layout),
-                    || initial_rows(seed, 2, n_titles, params, &schedule.title_layout),
-                );
-                (schedule, rows)
-            },
-            || rated_lists(&[], &[], triplets, n_users),
-        );
+        // The layouts come first: the order of the ratings, the initial factors (drawn
+        // straight into the rows training works on, at the layouts' slots) and the lists of
+        // rated titles are then built side by side.
+        let strata = strata_for(table.len());
+        let (user_layout, title_layout) =
+            grouped_layouts(&user_counts, &item_counts, strata, seed, 1);
+        let ((ordered, block_starts), ((user_rows, item_rows), (rated_offsets, rated_titles))) =
+            rayon::join(
+                || Schedule::order(triplets, &user_layout, &title_layout, strata),
+                || {
+                    rayon::join(
+                        || {
+                            rayon::join(
+                                || initial_rows(seed, 1, n_users, params, &user_layout),
+                                || initial_rows(seed, 2, n_titles, params, &title_layout),
+                            )
+                        },
+                        || rated_lists(&[], &[], triplets, n_users),
+                    )
+                },
+            );
+        let schedule = Schedule {
+            strata,
+            user_layout,
+            title_layout,
+            ordered,
+            block_starts,
+        };
         let mut model = SvdModel {
             params: params.clone(),
             seed,
@@ -1904,10 +1921,26 @@ impl SvdModel {
         }
         let (n_users, n_titles) = (self.user_ids.len(), self.title_ids.len());
         let stream = self.generation as u64 + 1;
-        let (schedule, (rated_offsets, rated_titles)) = rayon::join(
-            || Schedule::new(triplets, n_users, n_titles, self.seed, stream),
+        let strata = strata_for(triplets.len());
+        let mut user_counts = vec![0u32; n_users];
+        let mut title_counts = vec![0u32; n_titles];
+        for t in triplets.iter() {
+            user_counts[t.user as usize] += 1;
+            title_counts[t.title as usize] += 1;
+        }
+        let (user_layout, title_layout) =
+            grouped_layouts(&user_counts, &title_counts, strata, self.seed, stream);
+        let ((ordered, block_starts), (rated_offsets, rated_titles)) = rayon::join(
+            || Schedule::order(triplets, &user_layout, &title_layout, strata),
             || rated_lists(&self.rated_offsets, &self.rated_titles, triplets, n_users),
         );
+        let schedule = Schedule {
+            strata,
+            user_layout,
+            title_layout,
+            ordered,
+            block_starts,
+        };
         (self.rated_offsets, self.rated_titles) = (rated_offsets, rated_titles);
         let (user_rows, item_rows) = rayon::join(
             || PaddedRows::of(&self.user_factors, k, &schedule.user_layout),
@@ -2841,19 +2874,35 @@ mod tests {
 
     #[test]
     fn interleaving_is_one_to_one_and_takes_the_parts_in_turn() {
-        for len in 0..40 {
-            let mut seen = vec![false; len];
-            for index in 0..len {
-                let position = interleaved_position(index, len);
-                assert!(!seen[position], "len {len}: {position} twice");
-                seen[position] = true;
+        for len in 0..40usize {
+            let items: Vec<usize> = (0..len).collect();
+            let mut out = vec![std::mem::MaybeUninit::new(usize::MAX); len];
+            interleave_into(&items, &mut out);
+            let out: Vec<usize> = out
+                .into_iter()
+                .map(|v| unsafe { v.assume_init() })
+                .collect();
+            let mut sorted = out.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, items, "len {len}: not a permutation");
+            // Part p starts at item ceil(len / ways) * p (the longer parts first): the first
+            // round takes each part's first item, and each part keeps its order.
+            let part_len = len.div_ceil(INTERLEAVE_WAYS);
+            for (position, &item) in out.iter().enumerate().take(INTERLEAVE_WAYS.min(len)) {
+                let part = position;
+                let start = if len % INTERLEAVE_WAYS == 0 || part <= len % INTERLEAVE_WAYS {
+                    part * part_len
+                } else {
+                    (len % INTERLEAVE_WAYS) * part_len
+                        + (part - len % INTERLEAVE_WAYS) * (len / INTERLEAVE_WAYS)
+                };
+                assert_eq!(item, start, "len {len}");
             }
-            // Each part's items keep their order, one round of the parts at a time.
-            let positions: Vec<usize> = (0..len).map(|i| interleaved_position(i, len)).collect();
-            let first_of_second_part = len.div_ceil(INTERLEAVE_WAYS).min(len);
-            if len >= INTERLEAVE_WAYS {
-                assert_eq!(positions[0], 0);
-                assert_eq!(positions[first_of_second_part], 1, "len {len}");
+            for pair in out
+                .windows(1 + INTERLEAVE_WAYS)
+                .filter(|w| w.len() > INTERLEAVE_WAYS)
+            {
+                assert!(pair[0] < pair[INTERLEAVE_WAYS], "len {len}: {out:?}");
             }
         }
     }
