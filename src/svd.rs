@@ -488,6 +488,17 @@ impl<'a> TripletSource<'a> {
     fn iter(&self) -> impl Iterator<Item = Triplet> + '_ {
         (0..self.len()).map(|index| self.get(index))
     }
+
+    /// How many ratings each of `n_users` users and each of `n_titles` titles has here.
+    fn counts(&self, n_users: usize, n_titles: usize) -> (Vec<u32>, Vec<u32>) {
+        let mut user_counts = vec![0u32; n_users];
+        let mut title_counts = vec![0u32; n_titles];
+        for t in self.iter() {
+            user_counts[t.user as usize] += 1;
+            title_counts[t.title as usize] += 1;
+        }
+        (user_counts, title_counts)
+    }
 }
 
 /// Raw parameter storage shared by the blocks of one sub-epoch. Sound because the schedule
@@ -1292,13 +1303,8 @@ impl SvdModel {
 
         let global_mean =
             (table.ratings.iter().map(|&r| r as f64).sum::<f64>() / table.len() as f64) as f32;
-        let mut user_counts = vec![0u32; n_users];
-        let mut item_counts = vec![0u32; n_titles];
-        for (&u, &i) in table.users.iter().zip(&table.titles) {
-            user_counts[u as usize] += 1;
-            item_counts[i as usize] += 1;
-        }
         let triplets = TripletSource::of(table);
+        let (user_counts, item_counts) = triplets.counts(n_users, n_titles);
         // The layouts come first: the order of the ratings, the initial factors (drawn
         // straight into the rows training works on, at the layouts' slots) and the lists of
         // rated titles are then built side by side.
@@ -1915,19 +1921,16 @@ impl SvdModel {
             title_map: Some(&title_map),
             ..TripletSource::of(new_ratings)
         };
-        for t in triplets.iter() {
-            self.user_counts[t.user as usize] += 1;
-            self.item_counts[t.title as usize] += 1;
-        }
         let (n_users, n_titles) = (self.user_ids.len(), self.title_ids.len());
+        let (user_counts, title_counts) = triplets.counts(n_users, n_titles);
+        for (total, new) in self.user_counts.iter_mut().zip(&user_counts) {
+            *total += new;
+        }
+        for (total, new) in self.item_counts.iter_mut().zip(&title_counts) {
+            *total += new;
+        }
         let stream = self.generation as u64 + 1;
         let strata = strata_for(triplets.len());
-        let mut user_counts = vec![0u32; n_users];
-        let mut title_counts = vec![0u32; n_titles];
-        for t in triplets.iter() {
-            user_counts[t.user as usize] += 1;
-            title_counts[t.title as usize] += 1;
-        }
         let (user_layout, title_layout) =
             grouped_layouts(&user_counts, &title_counts, strata, self.seed, stream);
         let ((ordered, block_starts), (rated_offsets, rated_titles)) = rayon::join(
