@@ -604,6 +604,8 @@ struct SlotLayout {
     /// The row kept at each slot, [`SlotLayout::EMPTY`] for the padding between groups.
     row_of_slot: Vec<u32>,
     group_of_slot: Vec<u8>,
+    /// Where each group's slots start, and where the last one ends.
+    group_starts: Vec<usize>,
 }
 
 impl SlotLayout {
@@ -617,13 +619,15 @@ impl SlotLayout {
         for &group in group_of_row {
             sizes[group as usize] += 1;
         }
-        let mut next = Vec::with_capacity(n_groups);
+        let mut group_starts = Vec::with_capacity(n_groups + 1);
         let mut group_of_slot = Vec::new();
         for (group, &size) in sizes.iter().enumerate() {
-            next.push(group_of_slot.len());
+            group_starts.push(group_of_slot.len());
             let padded = size.next_multiple_of(Self::SLOTS_PER_LINE);
             group_of_slot.resize(group_of_slot.len() + padded, group as u8);
         }
+        group_starts.push(group_of_slot.len());
+        let mut next = group_starts[..n_groups].to_vec();
         let mut row_of_slot = vec![Self::EMPTY; group_of_slot.len()];
         let slot_of_row = group_of_row
             .iter()
@@ -639,6 +643,7 @@ impl SlotLayout {
             slot_of_row,
             row_of_slot,
             group_of_slot,
+            group_starts,
         }
     }
 
@@ -649,6 +654,7 @@ impl SlotLayout {
             slot_of_row: (0..n_rows as u32).collect(),
             row_of_slot: (0..n_rows as u32).collect(),
             group_of_slot: vec![0; n_rows],
+            group_starts: vec![0, n_rows],
         }
     }
 
@@ -656,16 +662,9 @@ impl SlotLayout {
         self.row_of_slot.len()
     }
 
-    /// The range of slots of each of the `n_groups` groups.
-    fn group_slots(&self, n_groups: usize) -> Vec<std::ops::Range<usize>> {
-        let mut starts = vec![0usize; n_groups + 1];
-        for &group in &self.group_of_slot {
-            starts[group as usize + 1] += 1;
-        }
-        for g in 0..n_groups {
-            starts[g + 1] += starts[g];
-        }
-        starts.windows(2).map(|w| w[0]..w[1]).collect()
+    /// The slots of `group`.
+    fn group_slots(&self, group: usize) -> std::ops::Range<usize> {
+        self.group_starts[group]..self.group_starts[group + 1]
     }
 
     fn slot(&self, row: u32) -> u32 {
@@ -1100,6 +1099,18 @@ fn counting_sort_generated<T: Copy + Send + Sync>(
     (sorted, starts)
 }
 
+/// `items` cut into the runs `starts[k]..starts[k + 1]` (`starts` ascending from 0 to at
+/// most `items.len()`), as disjoint mutable slices.
+fn split_at_starts<'a, T>(mut items: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
+    let mut runs = Vec::with_capacity(starts.len().saturating_sub(1));
+    for window in starts.windows(2) {
+        let (run, rest) = std::mem::take(&mut items).split_at_mut(window[1] - window[0]);
+        runs.push(run);
+        items = rest;
+    }
+    runs
+}
+
 /// How many contiguous parts of a block are interleaved (see [`interleave_into`]).
 const INTERLEAVE_WAYS: usize = 2;
 
@@ -1181,36 +1192,31 @@ impl Schedule {
             strata * strata,
             block_of,
         );
-        let group_slots = user_layout.group_slots(strata);
         let mut ordered: Vec<Triplet> = Vec::with_capacity(by_block.len());
-        let mut blocks_out = Vec::with_capacity(strata * strata);
-        let mut rest = &mut ordered.spare_capacity_mut()[..by_block.len()];
-        for window in block_starts.windows(2) {
-            let (block, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
-            blocks_out.push(block);
-            rest = tail;
-        }
-        blocks_out
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(block, out)| {
-                let ratings = &by_block[block_starts[block]..block_starts[block + 1]];
-                let users = &group_slots[block / strata];
-                let mut next = vec![0usize; users.len() + 1];
-                for t in ratings {
-                    next[t.user as usize - users.start + 1] += 1;
-                }
-                for k in 0..users.len() {
-                    next[k + 1] += next[k];
-                }
-                let mut by_user = ratings.to_vec();
-                for &t in ratings {
-                    let position = &mut next[t.user as usize - users.start];
-                    by_user[*position] = t;
-                    *position += 1;
-                }
-                interleave_into(&by_user, out);
-            });
+        split_at_starts(
+            &mut ordered.spare_capacity_mut()[..by_block.len()],
+            &block_starts,
+        )
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, out)| {
+            let ratings = &by_block[block_starts[block]..block_starts[block + 1]];
+            let users = user_layout.group_slots(block / strata);
+            let mut next = vec![0usize; users.len() + 1];
+            for t in ratings {
+                next[t.user as usize - users.start + 1] += 1;
+            }
+            for k in 0..users.len() {
+                next[k + 1] += next[k];
+            }
+            let mut by_user = ratings.to_vec();
+            for &t in ratings {
+                let position = &mut next[t.user as usize - users.start];
+                by_user[*position] = t;
+                *position += 1;
+            }
+            interleave_into(&by_user, out);
+        });
         // SAFETY: each block wrote every position of its part of `ordered` once (a counting
         // sort's positions, then a one-to-one interleaving), and the parts cover it.
         unsafe { ordered.set_len(by_block.len()) };
@@ -1992,13 +1998,7 @@ fn rated_lists(
         titles[*slot] = t.title;
         *slot += 1;
     }
-    let mut lists: Vec<&mut [u32]> = Vec::with_capacity(n_users);
-    let mut rest: &mut [u32] = &mut titles;
-    for window in starts.windows(2) {
-        let (list, tail) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
-        lists.push(list);
-        rest = tail;
-    }
+    let mut lists = split_at_starts(&mut titles, &starts);
     let kept: Vec<usize> = lists
         .par_iter_mut()
         .map(|list| {
@@ -2923,6 +2923,10 @@ mod tests {
         }
         assert_eq!(group_starts.len(), 4);
         assert!(group_starts.iter().all(|start| start % 16 == 0));
+        for (group, &start) in group_starts.iter().enumerate() {
+            assert_eq!(layout.group_slots(group).start, start);
+        }
+        assert_eq!(layout.group_slots(3).end, layout.n_slots());
         for (row, &group) in groups.iter().enumerate() {
             let slot = layout.slot(row as u32);
             assert_eq!(layout.group(slot), group as usize);
