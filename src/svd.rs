@@ -1430,7 +1430,7 @@ impl SvdModel {
                                 || initial_rows(seed, 2, n_titles, params, &title_layout),
                             )
                         },
-                        || rated_lists(&[], &[], triplets, n_users),
+                        || rated_lists(&[], &[], triplets, n_users, n_titles),
                     )
                 },
             );
@@ -2047,7 +2047,15 @@ impl SvdModel {
                     grouped_by_user,
                 )
             },
-            || rated_lists(&self.rated_offsets, &self.rated_titles, triplets, n_users),
+            || {
+                rated_lists(
+                    &self.rated_offsets,
+                    &self.rated_titles,
+                    triplets,
+                    n_users,
+                    n_titles,
+                )
+            },
         );
         let schedule = Schedule {
             strata,
@@ -2075,6 +2083,7 @@ fn rated_lists(
     old_titles: &[u32],
     new: TripletSource,
     n_users: usize,
+    n_titles: usize,
 ) -> (Vec<u64>, Vec<u32>) {
     let old_list = |user: usize| -> &[u32] {
         match old_offsets.get(user..user + 2) {
@@ -2107,17 +2116,10 @@ fn rated_lists(
     let mut lists = split_at_starts(&mut titles, &starts);
     let kept: Vec<usize> = lists
         .par_iter_mut()
-        .map(|list| {
-            list.sort_unstable();
-            let mut kept = 0;
-            for position in 0..list.len() {
-                if kept == 0 || list[position] != list[kept - 1] {
-                    list[kept] = list[position];
-                    kept += 1;
-                }
-            }
-            kept
-        })
+        .map_init(
+            || vec![0u64; n_titles.div_ceil(64)],
+            |marks, list| sort_unique_titles(list, marks),
+        )
         .collect();
     drop(lists);
     let mut offsets = Vec::with_capacity(n_users + 1);
@@ -2130,6 +2132,49 @@ fn rated_lists(
     }
     titles.truncate(written);
     (offsets, titles)
+}
+
+/// Sorts `list` (title indexes) and removes repeats, keeping the result at its start, and
+/// returns its length. A list long against the title count is sorted by marking its titles
+/// in `marks` (one bit per title, all clear, and left clear) and reading the marks in order:
+/// linear, where comparison sorting costs a logarithm more per title.
+fn sort_unique_titles(list: &mut [u32], marks: &mut [u64]) -> usize {
+    if list.is_empty() {
+        return 0;
+    }
+    if marks.len() > 4 * list.len() {
+        list.sort_unstable();
+        let mut kept = 0;
+        for position in 0..list.len() {
+            if kept == 0 || list[position] != list[kept - 1] {
+                list[kept] = list[position];
+                kept += 1;
+            }
+        }
+        return kept;
+    }
+    let (mut first_word, mut last_word) = (marks.len(), 0);
+    for &title in list.iter() {
+        let word = title as usize / 64;
+        marks[word] |= 1 << (title % 64);
+        first_word = first_word.min(word);
+        last_word = last_word.max(word);
+    }
+    let mut kept = 0;
+    for (word, marked) in marks
+        .iter_mut()
+        .enumerate()
+        .take(last_word + 1)
+        .skip(first_word)
+    {
+        let mut bits = std::mem::take(marked);
+        while bits != 0 {
+            list[kept] = (word * 64) as u32 + bits.trailing_zeros();
+            kept += 1;
+            bits &= bits - 1;
+        }
+    }
+    kept
 }
 
 /// Initial factors for `n_rows` rows, `N(init_mean, init_std_dev)`, each row at its slot of
@@ -3022,6 +3067,28 @@ mod tests {
         let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / samples.len() as f64;
         assert!((mean - 1.0).abs() < 0.05, "{mean}");
         assert!((var.sqrt() - 2.0).abs() < 0.05, "{var}");
+    }
+
+    #[test]
+    fn rated_titles_come_sorted_and_unique_by_marks_or_by_sorting() {
+        let mut rng = Rng::new(8);
+        for n_titles in [1usize, 64, 200, 1682] {
+            let mut marks = vec![0u64; n_titles.div_ceil(64)];
+            // Short lists take the comparison sort, long ones the marks; repeats in both.
+            for len in [0usize, 1, 2, 5, 40, 300, 2000] {
+                let mut list: Vec<u32> = (0..len).map(|_| rng.below(n_titles) as u32).collect();
+                let mut expected = list.clone();
+                expected.sort_unstable();
+                expected.dedup();
+                let kept = sort_unique_titles(&mut list, &mut marks);
+                assert_eq!(
+                    &list[..kept],
+                    &expected[..],
+                    "{n_titles} titles, {len} rated"
+                );
+                assert!(marks.iter().all(|&word| word == 0), "marks left set");
+            }
+        }
     }
 
     #[test]
