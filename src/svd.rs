@@ -63,6 +63,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
@@ -1275,7 +1277,61 @@ impl Schedule {
 /// writes to its neighbours.
 #[repr(align(64))]
 #[derive(Default)]
-struct PaddedCounter(std::sync::atomic::AtomicUsize);
+struct PaddedCounter(AtomicUsize);
+
+/// How many blocks each title group has been through in one pass of [`run_epochs`], and a
+/// way for a worker to wait for a count: spinning a little (the block it waits for is usually
+/// about to end), then asleep, so that a worker waiting for a busy or descheduled one (other
+/// fits in the pool, other processes) leaves it the core.
+struct BlockProgress {
+    done: Vec<PaddedCounter>,
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
+
+impl BlockProgress {
+    /// About 20 microseconds of spinning before sleeping.
+    const SPINS: u32 = 1 << 10;
+
+    fn new(n_groups: usize) -> Self {
+        BlockProgress {
+            done: (0..n_groups).map(|_| PaddedCounter::default()).collect(),
+            sleepers: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
+        }
+    }
+
+    /// Returns once group `group` has been through `count` blocks.
+    fn wait_for(&self, group: usize, count: usize) {
+        let done = &self.done[group].0;
+        for _ in 0..Self::SPINS {
+            if done.load(Ordering::Acquire) >= count {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        // Registered before the last look under the lock: a worker that counts a block after
+        // that look sees the sleeper and wakes it (both sides sequentially consistent).
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while done.load(Ordering::SeqCst) < count {
+            guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+        drop(guard);
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Counts one more block for group `group`, waking any sleeping worker.
+    fn finish_block(&self, group: usize) {
+        self.done[group].0.fetch_add(1, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.wake.notify_all();
+        }
+    }
+}
 
 /// Runs `n_epochs` epochs of `schedule`, calling `run_block` on each block, and returns
 /// each block's result, epoch after epoch, shift after shift, user group after user group.
@@ -1296,9 +1352,8 @@ fn run_epochs(
     n_epochs: usize,
     run_block: impl Fn(&[Triplet]) -> f64 + Sync,
 ) -> Vec<f64> {
-    use std::sync::atomic::Ordering;
     let strata = schedule.strata;
-    let blocks_done: Vec<PaddedCounter> = (0..strata).map(|_| PaddedCounter::default()).collect();
+    let progress = BlockProgress::new(strata);
     let mut block_errors = vec![0.0f64; n_epochs * strata * strata];
     let errors_out = DisjointSlots(block_errors.as_mut_ptr());
     rayon::broadcast(|worker| {
@@ -1306,20 +1361,9 @@ fn run_epochs(
             let shift = step % strata;
             for group in (worker.index()..strata).step_by(worker.num_threads()) {
                 let titles = (group + shift) % strata;
-                let done = &blocks_done[titles].0;
-                let mut spins = 0u32;
-                while done.load(Ordering::Acquire) < step {
-                    // Spin briefly (the other block is usually about to finish), then give
-                    // the core away (its worker may be waiting for a core itself).
-                    if spins < 1 << 12 {
-                        std::hint::spin_loop();
-                        spins += 1;
-                    } else {
-                        std::thread::yield_now();
-                    }
-                }
+                progress.wait_for(titles, step);
                 let error = run_block(schedule.block(group, titles));
-                done.store(step + 1, Ordering::Release);
+                progress.finish_block(titles);
                 // SAFETY: one slot per (step, group), written by the one worker of `group`.
                 unsafe { errors_out.write(step * strata + group, error) };
             }
