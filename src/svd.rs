@@ -1792,9 +1792,43 @@ impl SvdModel {
     }
 
     /// The `n` known titles with the highest score, excluding `excluded` (sorted), best first;
-    /// ties go to the lower index so the answer is deterministic.
+    /// ties go to the lower index so the answer is deterministic. Ranges of titles are ranked
+    /// in parallel and their best merged: the same answer as one pass, whatever the threads.
     fn top_titles(
         &self,
+        n: usize,
+        excluded: &[u32],
+        score: impl Fn(u32) -> f32 + Sync,
+    ) -> Vec<(u32, f32)> {
+        // Enough titles per task that the work outweighs handing it to another core.
+        const TITLES_PER_TASK: usize = 4096;
+        let n_titles = self.n_titles();
+        if n == 0 || n_titles <= TITLES_PER_TASK {
+            return self.top_titles_in(0..n_titles, n, excluded, &score);
+        }
+        let mut best: Vec<(u32, f32)> = (0..n_titles.div_ceil(TITLES_PER_TASK))
+            .into_par_iter()
+            .flat_map_iter(|task| {
+                let titles = task * TITLES_PER_TASK..((task + 1) * TITLES_PER_TASK).min(n_titles);
+                let first_excluded = excluded.partition_point(|&e| (e as usize) < titles.start);
+                self.top_titles_in(titles, n, &excluded[first_excluded..], &score)
+            })
+            .collect();
+        best.sort_unstable_by(Self::best_first);
+        best.truncate(n);
+        best
+    }
+
+    /// Higher scores first, ties to the lower index.
+    fn best_first(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+        b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+    }
+
+    /// [`SvdModel::top_titles`] among the titles of `titles`, in one pass; `excluded` sorted
+    /// (entries below the range are skipped).
+    fn top_titles_in(
+        &self,
+        titles: std::ops::Range<usize>,
         n: usize,
         excluded: &[u32],
         score: impl Fn(u32) -> f32,
@@ -1805,12 +1839,12 @@ impl SvdModel {
         // One pass in index order; the sorted exclusion list is walked alongside (no search).
         // The best `n` so far stay in a small sorted buffer: as indexes grow, a newcomer that
         // only ties the worst kept score loses (ties go to the lower index), so it must beat it.
-        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let order = Self::best_first;
         // Beyond `SMALL_TOP` answers, sorted insertion would cost more than a selection.
         const SMALL_TOP: usize = 64;
-        let mut best: Vec<(u32, f32)> = Vec::with_capacity(n.min(self.n_titles()) + 1);
+        let mut best: Vec<(u32, f32)> = Vec::with_capacity(n.min(titles.len()) + 1);
         let mut next_excluded = excluded.iter().copied().peekable();
-        for t in 0..self.n_titles() as u32 {
+        for t in titles.start as u32..titles.end as u32 {
             while next_excluded.next_if(|&e| e < t).is_some() {}
             if next_excluded.next_if_eq(&t).is_some() || !self.knows_title(t) {
                 continue;
@@ -3133,6 +3167,35 @@ mod tests {
                 assert!(marks.iter().all(|&word| word == 0), "marks left set");
             }
         }
+    }
+
+    #[test]
+    fn top_titles_ranked_in_parallel_ranges_match_one_pass() {
+        // More titles than one task takes, so the ranges and the merge are exercised.
+        let mut rng = Rng::new(9);
+        let (mut users, mut titles, mut ratings) = (Vec::new(), Vec::new(), Vec::new());
+        for title in 0..10_000 {
+            users.push(rng.below(40) as i64);
+            titles.push(format!("t{title}"));
+            ratings.push(1.0 + rng.below(5) as f32);
+        }
+        let title_refs: Vec<&str> = titles.iter().map(String::as_str).collect();
+        let n = ratings.len();
+        let table = RatingsTable::from_ids(&users, &title_refs, ratings, vec![0; n], (1.0, 5.0));
+        let model = SvdModel::fit(&table, &params(3), None).unwrap();
+        let user = model.user_index[&7];
+        let excluded: Vec<u32> = (0..10_000).step_by(7).collect();
+        let score = |t: u32| model.raw_estimate(user, t);
+        for n in [1, 10, 64, 65, 500, 20_000] {
+            let one_pass = model.top_titles_in(0..model.n_titles(), n, &excluded, score);
+            assert_eq!(model.top_titles(n, &excluded, score), one_pass, "n = {n}");
+            assert_eq!(one_pass.len(), n.min(10_000 - excluded.len()));
+        }
+        // Ties go to the lower index across ranges too.
+        let tied = model.top_titles(3, &[0, 4096], |_| 1.0);
+        assert_eq!(tied, vec![(1, 1.0), (2, 1.0), (3, 1.0)]);
+        let tied = model.top_titles(2, &(0..4096).collect::<Vec<_>>(), |_| 1.0);
+        assert_eq!(tied, vec![(4096, 1.0), (4097, 1.0)]);
     }
 
     #[test]
