@@ -42,8 +42,9 @@
 //! trainset, with the block's two halves interleaved (`a0 b0 a1 b1 ...`): two neighbouring
 //! ratings then rarely share a user or a title, and the AVX2 kernel computes such a pair side
 //! by side, which gives exactly the sequential result. Every epoch visits the ratings in the
-//! same order (as Surprise does). Two counting sorts put the ratings in that order, reading
-//! them where they are in the table. Training works on its own rows of factors and biases
+//! same order (as Surprise does). Two counting sorts put the ratings in that order (one when
+//! they come user by user, as rating files usually do), reading them where they are in the
+//! table. Training works on its own rows of factors and biases
 //! kept group by group, each group on cache lines of its own, so two workers never write the
 //! same line (interleaved groups made the cores trade lines on nearly every update: two
 //! threads were 1.2x one, now 1.6-1.9x); the initial factors are drawn straight into them and
