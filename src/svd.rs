@@ -36,7 +36,7 @@
 //! and titles, so rayon runs them in parallel with no locks and no lost updates, each worker
 //! always on the same user groups (their rows stay in its cache). There is no barrier between
 //! sub-epochs: a block waits only until the block before it on the same title group is done
-//! (see [`run_epochs`]), and the pool is woken once per fit (once per epoch when progress is
+//! (see `run_epochs`), and the pool is woken once per fit (once per epoch when progress is
 //! reported). Within a block the
 //! ratings are visited user by user, each user's in table order, as Surprise visits its
 //! trainset, with the block's two halves interleaved (`a0 b0 a1 b1 ...`): two neighbouring
