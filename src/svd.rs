@@ -1193,9 +1193,20 @@ fn grouped_layouts(
 
 impl Schedule {
     /// The ratings of `triplets` in slots of the layouts, in visiting order, and where each
-    /// block starts (see [`Schedule`]). `grouped_by_user`: whether `triplets` come user by
-    /// user ([`TripletSource::grouped_by_user`]), which saves the sort by user.
+    /// block starts (see [`Schedule`]).
     fn order(
+        triplets: TripletSource,
+        user_layout: &SlotLayout,
+        title_layout: &SlotLayout,
+        strata: usize,
+    ) -> (Vec<Triplet>, Vec<usize>) {
+        let grouped_by_user = triplets.grouped_by_user();
+        Self::order_as(triplets, user_layout, title_layout, strata, grouped_by_user)
+    }
+
+    /// [`Schedule::order`], told whether `triplets` come user by user
+    /// ([`TripletSource::grouped_by_user`]), which saves the sort by user.
+    fn order_as(
         triplets: TripletSource,
         user_layout: &SlotLayout,
         title_layout: &SlotLayout,
@@ -1457,16 +1468,7 @@ impl SvdModel {
             grouped_layouts(&user_counts, &item_counts, strata, seed, 1);
         let ((ordered, block_starts), ((user_rows, item_rows), (rated_offsets, rated_titles))) =
             rayon::join(
-                || {
-                    let grouped_by_user = triplets.grouped_by_user();
-                    Schedule::order(
-                        triplets,
-                        &user_layout,
-                        &title_layout,
-                        strata,
-                        grouped_by_user,
-                    )
-                },
+                || Schedule::order(triplets, &user_layout, &title_layout, strata),
                 || {
                     rayon::join(
                         || {
@@ -2116,16 +2118,7 @@ impl SvdModel {
         let (user_layout, title_layout) =
             grouped_layouts(&user_counts, &title_counts, strata, self.seed, stream);
         let ((ordered, block_starts), (rated_offsets, rated_titles)) = rayon::join(
-            || {
-                let grouped_by_user = triplets.grouped_by_user();
-                Schedule::order(
-                    triplets,
-                    &user_layout,
-                    &title_layout,
-                    strata,
-                    grouped_by_user,
-                )
-            },
+            || Schedule::order(triplets, &user_layout, &title_layout, strata),
             || {
                 rated_lists(
                     &self.rated_offsets,
@@ -2882,7 +2875,7 @@ mod tests {
         let (user_layout, title_layout) = grouped_layouts(&user_counts, &title_counts, 4, 6, 1);
         let order = |grouped_by_user| {
             let (ordered, starts) =
-                Schedule::order(triplets, &user_layout, &title_layout, 4, grouped_by_user);
+                Schedule::order_as(triplets, &user_layout, &title_layout, 4, grouped_by_user);
             let ordered: Vec<_> = ordered
                 .iter()
                 .map(|t| (t.user, t.title, t.rating.to_bits()))
