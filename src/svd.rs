@@ -365,6 +365,7 @@ unsafe fn first_lanes(count: usize) -> std::arch::x86_64::__m256i {
 /// The CPU must have AVX2 and FMA, and both pointers must be valid for `n` reads.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
+#[inline]
 unsafe fn dot_avx2(a: *const f32, b: *const f32, n: usize) -> f32 {
     use std::arch::x86_64::*;
     let mut acc0 = _mm256_setzero_ps();
@@ -1606,24 +1607,29 @@ impl SvdModel {
         self.title_ids.len()
     }
 
+    #[inline]
     pub fn knows_user(&self, user: u32) -> bool {
         self.user_counts.get(user as usize).is_some_and(|&n| n > 0)
     }
 
+    #[inline]
     pub fn knows_title(&self, title: u32) -> bool {
         self.item_counts.get(title as usize).is_some_and(|&n| n > 0)
     }
 
+    #[inline]
     pub fn user_factor(&self, user: u32) -> &[f32] {
         let start = user as usize * self.n_factors;
         &self.user_factors[start..start + self.n_factors]
     }
 
+    #[inline]
     pub fn item_factor(&self, title: u32) -> &[f32] {
         let start = title as usize * self.n_factors;
         &self.item_factors[start..start + self.n_factors]
     }
 
+    #[inline]
     fn clip(&self, estimate: f32) -> f32 {
         estimate.clamp(self.scale.0, self.scale.1)
     }
@@ -1631,7 +1637,17 @@ impl SvdModel {
     /// The unclipped estimate for a known user and title.
     #[inline]
     fn raw_estimate(&self, user: u32, title: u32) -> f32 {
-        let product = dot(self.user_factor(user), self.item_factor(title));
+        self.estimate_with(
+            user,
+            title,
+            dot(self.user_factor(user), self.item_factor(title)),
+        )
+    }
+
+    /// The unclipped estimate for a known user and title whose factors' dot product is
+    /// `product`.
+    #[inline(always)]
+    fn estimate_with(&self, user: u32, title: u32, product: f32) -> f32 {
         if self.params.biased {
             self.global_mean
                 + self.user_biases[user as usize]
@@ -1699,6 +1715,56 @@ impl SvdModel {
         let _ = (user, title);
     }
 
+    /// Replaces the title of each `(position, user, title)` pair with the bits of the pair's
+    /// clipped estimate: the same value as [`SvdModel::predict_index`] gives.
+    fn estimate_pairs(&self, pairs: &mut [(u32, u32, u32)]) {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA.
+            return unsafe { self.estimate_pairs_avx2(pairs) };
+        }
+        self.estimate_pairs_with(pairs, dot_portable);
+    }
+
+    /// [`SvdModel::estimate_pairs`] compiled for AVX2, so that the whole loop, the dot product
+    /// included, is one function: with a call chain and a CPU feature check per pair, 1M
+    /// predictions took 16-20% longer.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn estimate_pairs_avx2(&self, pairs: &mut [(u32, u32, u32)]) {
+        self.estimate_pairs_with(pairs, |a, b| {
+            let n = a.len().min(b.len());
+            // SAFETY: the CPU has AVX2 and FMA, and both slices hold at least `n` floats.
+            unsafe { dot_avx2(a.as_ptr(), b.as_ptr(), n) }
+        });
+    }
+
+    #[inline(always)]
+    fn estimate_pairs_with(
+        &self,
+        pairs: &mut [(u32, u32, u32)],
+        dot: impl Fn(&[f32], &[f32]) -> f32,
+    ) {
+        // Fetch the rows of a coming pair while this one is computed.
+        const AHEAD: usize = 8;
+        for k in 0..pairs.len() {
+            if let Some(&(_, next_user, next_title)) = pairs.get(k + AHEAD) {
+                self.prefetch_rows(next_user, next_title);
+            }
+            let (_, user, title) = pairs[k];
+            let estimate = if self.knows_user(user) && self.knows_title(title) {
+                let product = dot(self.user_factor(user), self.item_factor(title));
+                self.clip(self.estimate_with(user, title, product))
+            } else {
+                self.predict_index(user, title).est
+            };
+            pairs[k].2 = estimate.to_bits();
+        }
+    }
+
     /// Clipped estimates for many index pairs, in parallel.
     pub fn predict_indexes(&self, users: &[u32], titles: &[u32]) -> Result<Vec<f32>> {
         if users.len() != titles.len() {
@@ -1726,17 +1792,9 @@ impl SvdModel {
             n_keys,
             |&(_, user, _)| key_of(user),
         );
-        sorted_pairs.par_chunks_mut(4096).for_each(|pairs| {
-            // Fetch the rows of a coming pair while this one is computed.
-            const AHEAD: usize = 8;
-            for k in 0..pairs.len() {
-                if let Some(&(_, next_user, next_title)) = pairs.get(k + AHEAD) {
-                    self.prefetch_rows(next_user, next_title);
-                }
-                let (_, user, title) = pairs[k];
-                pairs[k].2 = self.predict_index(user, title).est.to_bits();
-            }
-        });
+        sorted_pairs
+            .par_chunks_mut(4096)
+            .for_each(|pairs| self.estimate_pairs(pairs));
         let mut out = vec![0.0f32; users.len()];
         let out_slots = DisjointSlots(out.as_mut_ptr());
         sorted_pairs.par_chunks(4096).for_each(|pairs| {
