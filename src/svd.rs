@@ -69,7 +69,7 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
-use crate::ratings::RatingsTable;
+use crate::ratings::{FastHash, RatingsTable};
 use crate::{Error, Result};
 
 /// Number of user groups (and of title groups) of the block schedule for `n_ratings`
@@ -1042,8 +1042,8 @@ pub struct SvdModel {
     pub item_counts: Vec<u32>,
     pub user_ids: Vec<i64>,
     pub title_ids: Vec<String>,
-    pub user_index: HashMap<i64, u32>,
-    pub title_index: HashMap<String, u32>,
+    pub user_index: HashMap<i64, u32, FastHash>,
+    pub title_index: HashMap<String, u32, FastHash>,
     /// Titles each user rated in training (CSR: `rated_titles[rated_offsets[u]..rated_offsets[u+1]]`, sorted).
     pub rated_offsets: Vec<u64>,
     pub rated_titles: Vec<u32>,
@@ -1823,11 +1823,32 @@ impl SvdModel {
                 "as many title ids as user ids",
             ));
         }
-        Ok(user_ids
+        let (users, titles) = rayon::join(
+            || self.user_indexes(user_ids),
+            || self.title_indexes(title_ids),
+        );
+        self.predict_indexes(&users, &titles)
+    }
+
+    /// The dense index of each user id, `u32::MAX` for an id the model has never seen.
+    pub fn user_indexes(&self, user_ids: &[i64]) -> Vec<u32> {
+        user_ids
             .par_iter()
-            .zip(title_ids.par_iter())
-            .map(|(user, title)| self.predict(*user, title.as_ref()).est)
-            .collect())
+            .map(|id| self.user_index.get(id).copied().unwrap_or(u32::MAX))
+            .collect()
+    }
+
+    /// The dense index of each title id, `u32::MAX` for an id the model has never seen.
+    pub fn title_indexes<S: AsRef<str> + Sync>(&self, title_ids: &[S]) -> Vec<u32> {
+        title_ids
+            .par_iter()
+            .map(|id| {
+                self.title_index
+                    .get(id.as_ref())
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
     }
 
     fn rated_by(&self, user: u32) -> &[u32] {

@@ -166,6 +166,21 @@ def test_from_polars_names_what_is_wrong() -> None:
     with_null = frame.with_columns(pl.Series("title_id", ["as1", None]))
     with pytest.raises(ValueError, match="without nulls"):
         sr.Ratings.from_polars(with_null)
+    # Fractional user ids are refused rather than truncated into other users' ids.
+    float_users = frame.with_columns(pl.col("user_id").cast(pl.Float64) + 0.5)
+    with pytest.raises(ValueError, match=r"column user_id .*f64.*integer user ids"):
+        sr.Ratings.from_polars(float_users, scale=(0.5, 10.0))
+
+
+def test_from_polars_reads_categorical_title_ids_as_their_text() -> None:
+    frame = pl.DataFrame(
+        {"user_id": [1, 2, 2], "title_id": ["as2", "as1", "as2"], "rating": [4.0, 3.0, 2.5]}
+    )
+    categorical = sr.Ratings.from_polars(
+        frame.with_columns(pl.col("title_id").cast(pl.Categorical))
+    )
+    assert categorical.title_ids == sr.Ratings.from_polars(frame).title_ids
+    assert np.array_equal(categorical.titles, sr.Ratings.from_polars(frame).titles)
 
 
 def test_from_arrays_and_unknown_titles() -> None:

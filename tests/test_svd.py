@@ -136,6 +136,41 @@ def test_prediction_matches_the_model_formula(model: sr.SVD) -> None:
     np.testing.assert_array_equal(batch, by_index)
 
 
+def test_batch_ids_in_any_container_give_the_per_pair_answers(model: sr.SVD, data) -> None:
+    users, titles, _ = data
+    # Known pairs, then unknown user, unknown title and both: fallbacks inside the batch.
+    users = np.concatenate([users[:500], [4, -1, -1]]).astype(np.int64)
+    titles = [*titles[:500], "nope", "t10", "nope"]
+    expected = np.array([model.predict(int(u), t).est for u, t in zip(users, titles)])
+    as_series = model.predict_batch(pl.Series("user_id", users), pl.Series("title_id", titles))
+    np.testing.assert_allclose(as_series, expected, rtol=0, atol=1e-6)
+    for given_users, given_titles in [
+        (users, titles),
+        (users.tolist(), np.array(titles)),
+        (pl.Series(users).cast(pl.Int32), pl.Series(titles).cast(pl.Categorical)),
+    ]:
+        np.testing.assert_array_equal(model.predict_batch(given_users, given_titles), as_series)
+    np.testing.assert_array_equal(
+        model.user_index(pl.Series(users)), model.user_index(users.tolist())
+    )
+    np.testing.assert_array_equal(model.title_index(pl.Series(titles)), model.title_index(titles))
+
+
+@pytest.mark.parametrize(
+    ("users", "titles", "message"),
+    [
+        (pl.Series([4, 5]), pl.Series(["t10", None]), r"column title_ids .*1 nulls.*without nulls"),
+        (pl.Series([4.0, 5.0]), ["t10", "t11"], r"column user_ids .*f64.*integer user ids"),
+        (pl.Series("uid", [4, None]), ["t10", "t11"], r"column uid .*1 nulls"),
+        (pl.Series([4, 5]), pl.Series([1.5, 2.0]), r"column title_ids .*text or integer"),
+        ([4, 5], ["t10"], r"1 title ids for 2 user ids"),
+    ],
+)
+def test_bad_batch_ids_are_named(model: sr.SVD, users, titles, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        model.predict_batch(users, titles)
+
+
 def test_unknown_ids_fall_back_like_surprise(model: sr.SVD) -> None:
     both = model.predict(-1, "nope")
     assert both.was_impossible and both.est == pytest.approx(model.global_mean)

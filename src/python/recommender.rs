@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use polars::prelude::{Column, Series};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use pyo3_polars::PyDataFrame;
+use pyo3_polars::{PyDataFrame, PySeries};
 
 use super::to_py_err;
 use crate::eval;
-use crate::ratings::RatingsTable;
+use crate::ratings::{title_ids_as_text, user_ids_as_integers, RatingsTable};
 use crate::svd::{EpochReport, SvdModel, SvdParams};
 
 /// A title id given as text or as a number (MovieLens item ids are numbers in files).
@@ -29,25 +31,75 @@ fn title_key(title: &Bound<'_, PyAny>) -> PyResult<String> {
     )))
 }
 
-fn title_keys(titles: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    if let Ok(texts) = titles.extract::<Vec<String>>() {
-        return Ok(texts);
+/// Title ids for a batch call. A polars Series crosses as one column and a list of `str` as
+/// borrowed text, so that no id is copied into a new string.
+enum TitleKeys {
+    Texts(Vec<PyBackedStr>),
+    Numbers(Vec<String>),
+    Column(Column),
+}
+
+impl TitleKeys {
+    fn as_strs(&self) -> PyResult<Vec<&str>> {
+        Ok(match self {
+            TitleKeys::Texts(texts) => texts.iter().map(|text| &**text).collect(),
+            TitleKeys::Numbers(texts) => texts.iter().map(String::as_str).collect(),
+            TitleKeys::Column(column) => column
+                .str()
+                .map_err(|e| to_py_err(e.into()))?
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values_iter())
+                .collect(),
+        })
+    }
+}
+
+/// `series` as a column, named `parameter` when it has no name (for error messages).
+fn named_column(series: Series, parameter: &str) -> Column {
+    let name = if series.name().is_empty() {
+        parameter.into()
+    } else {
+        series.name().clone()
+    };
+    Column::from(series.with_name(name))
+}
+
+fn title_keys(titles: &Bound<'_, PyAny>) -> PyResult<TitleKeys> {
+    if let Ok(PySeries(series)) = titles.extract::<PySeries>() {
+        let column = title_ids_as_text(&named_column(series, "title_ids")).map_err(to_py_err)?;
+        return Ok(TitleKeys::Column(column));
+    }
+    if let Ok(texts) = titles.extract::<Vec<PyBackedStr>>() {
+        return Ok(TitleKeys::Texts(texts));
     }
     if let Ok(numbers) = titles.extract::<Vec<i64>>() {
-        return Ok(numbers.into_iter().map(|n| n.to_string()).collect());
+        return Ok(TitleKeys::Numbers(
+            numbers.into_iter().map(|n| n.to_string()).collect(),
+        ));
     }
     let list = titles
         .call_method0("tolist")
         .unwrap_or_else(|_| titles.clone());
-    list.try_iter()?.map(|item| title_key(&item?)).collect()
+    let texts = list
+        .try_iter()?
+        .map(|item| title_key(&item?))
+        .collect::<PyResult<_>>()?;
+    Ok(TitleKeys::Numbers(texts))
 }
 
 fn user_keys(users: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+    if let Ok(PySeries(series)) = users.extract::<PySeries>() {
+        let column = user_ids_as_integers(&named_column(series, "user_ids")).map_err(to_py_err)?;
+        let ids = column.i64().map_err(|e| to_py_err(e.into()))?;
+        return Ok(ids.into_no_null_iter().collect());
+    }
     if let Ok(array) = users.extract::<PyReadonlyArray1<'_, i64>>() {
         return Ok(array.as_array().to_vec());
     }
     users.extract::<Vec<i64>>().map_err(|_| {
-        PyTypeError::new_err("user ids must be integers (a numpy int64 array or a sequence of int)")
+        PyTypeError::new_err(
+            "user ids must be integers (a polars Series, a numpy int64 array or a sequence of int)",
+        )
     })
 }
 
@@ -98,8 +150,8 @@ fn ratings_table(
     }
     if let Ok(tuple) = ratings.cast::<PyTuple>() {
         if tuple.len() == 3 {
-            let title_ids = title_keys(&tuple.get_item(1)?)?;
-            let title_ids: Vec<&str> = title_ids.iter().map(String::as_str).collect();
+            let title_keys = title_keys(&tuple.get_item(1)?)?;
+            let title_ids = title_keys.as_strs()?;
             let table = RatingsTable::from_columns(
                 &user_keys(&tuple.get_item(0)?)?,
                 &title_ids,
@@ -405,6 +457,7 @@ impl PySvd {
         let model = self.model()?.clone();
         let users = user_keys(user_ids)?;
         let titles = title_keys(title_ids)?;
+        let titles = titles.as_strs()?;
         let estimates = py
             .detach(|| model.predict_ids(&users, &titles))
             .map_err(to_py_err)?;
@@ -435,11 +488,7 @@ impl PySvd {
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
         let model = self.model()?;
         let users = user_keys(user_ids)?;
-        let indexes: Vec<u32> = users
-            .iter()
-            .map(|id| model.user_index.get(id).copied().unwrap_or(u32::MAX))
-            .collect();
-        Ok(indexes.into_pyarray(py))
+        Ok(py.detach(|| model.user_indexes(&users)).into_pyarray(py))
     }
 
     fn title_index<'py>(
@@ -449,11 +498,8 @@ impl PySvd {
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
         let model = self.model()?;
         let titles = title_keys(title_ids)?;
-        let indexes: Vec<u32> = titles
-            .iter()
-            .map(|id| model.title_index.get(id).copied().unwrap_or(u32::MAX))
-            .collect();
-        Ok(indexes.into_pyarray(py))
+        let titles = titles.as_strs()?;
+        Ok(py.detach(|| model.title_indexes(&titles)).into_pyarray(py))
     }
 
     #[pyo3(signature = (user_id, n=10, exclude_rated=true))]
