@@ -7,6 +7,10 @@ On the 11M split Surprise needs minutes per epoch, so both sides run `--henry-ep
 (3 by default, same for both; documented in the output). Also: `recommend` latency over all
 22,998 titles, 1M predictions, and streamrec fit time as the data grows.
 
+On ml-100k a process's peak is mostly its libraries, so the run also shows what Python, numpy,
+polars, streamrec and Surprise take on their own, and Surprise reading the split with its own
+reader instead of through polars (each in a fresh process).
+
 Usage: python bench/bench_svd.py [--henry-ratings N] [--henry-epochs E] [--scale 1e6,11e6]
 Writes the table to stdout and to bench/results/svd.md.
 """
@@ -14,6 +18,7 @@ Writes the table to stdout and to bench/results/svd.md.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -213,6 +218,31 @@ def best_ms(call) -> float:
     return 1000 * min(timings)
 
 
+# What a process's peak memory is made of on ml-100k, each in a fresh process: the libraries'
+# share of the whole-process figures above, which on data this small outweighs the work.
+def surprise_on_its_own() -> None:
+    from surprise import SVD, Dataset, Reader
+
+    data = Dataset.load_from_file(str(MOVIELENS / "u1.base"), Reader("ml-100k"))
+    SVD(random_state=0).fit(data.build_full_trainset())
+
+
+FOOTPRINTS = {
+    "Python alone": lambda: None,
+    "import numpy": lambda: importlib.import_module("numpy"),
+    "import numpy, polars": lambda: [importlib.import_module(m) for m in ("numpy", "polars")],
+    "import streamrec (numpy and polars with it)": lambda: importlib.import_module("streamrec"),
+    "import surprise": lambda: importlib.import_module("surprise"),
+    "Surprise on its own: its reader (`Dataset.load_from_file`, `Reader('ml-100k')`) on u1.base, "
+    "one fit": surprise_on_its_own,
+}
+
+
+def worker_footprint(label: str) -> dict:
+    FOOTPRINTS[label]()
+    return {"peak_mb": peak_mb()}
+
+
 def worker_scale(n_ratings: int, epochs: int) -> dict:
     import streamrec as sr
 
@@ -251,13 +281,16 @@ def run(*args: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--worker", choices=["surprise", "streamrec", "scale"])
+    parser.add_argument("--worker", choices=["surprise", "streamrec", "scale", "footprint"])
     parser.add_argument("--dataset", default="ml100k")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--henry-ratings", type=int, default=11_024_289)
     parser.add_argument("--henry-epochs", type=int, default=3)
     parser.add_argument("--scale", default="1000000,11024289")
     args = parser.parse_args()
+    if args.worker == "footprint":
+        print(json.dumps(worker_footprint(args.dataset)))
+        return
     if args.worker == "scale":
         print(json.dumps(worker_scale(int(args.dataset), args.epochs)))
         return
@@ -315,6 +348,14 @@ def main() -> None:
             f"| {ours['training_mb']:.1f} | {theirs['training_mb'] / max(ours['training_mb'], 0.1):.1f}x |"
         )
         print(lines[-1], flush=True)
+    lines += [
+        "",
+        "| what a process holds at its peak (fresh process each) | peak MB |",
+        "|---|---|",
+    ]
+    for label in FOOTPRINTS:
+        footprint = run("--worker", "footprint", "--dataset", label)
+        lines.append(f"| {label} | {footprint['peak_mb']:.0f} |")
     lines += [
         "",
         "| streamrec serving | value |",
