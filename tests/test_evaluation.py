@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 import streamrec as sr
 from streamrec import evaluation as ev
@@ -84,6 +85,13 @@ def test_ranking_metrics_against_a_plain_implementation() -> None:
     assert scores["precision@5"] == pytest.approx(precision, rel=1e-9)
     assert scores["recall@5"] == pytest.approx(recall, rel=1e-9)
     assert scores["ndcg@5"] == pytest.approx(ndcg, rel=1e-9)
+    # Tied predictions rank in input order; any int64 ids group users, in any order.
+    tied = np.round(predicted * 2) / 2
+    ids = np.array([-(2**40), 7, 2**62, -3, 0])[users % 5] + users // 5
+    scores = ev.ranking_metrics(pl.Series(ids), truth, tied, k=3, threshold=4.0)
+    expected = plain_ranking(ids.tolist(), truth, tied, 3, 4.0)
+    got = (scores["precision@3"], scores["recall@3"], scores["ndcg@3"])
+    assert got == pytest.approx(expected, rel=1e-9)
     with pytest.raises(ValueError, match="k"):
         ev.ranking_metrics(users, truth, predicted, k=0)
 

@@ -77,23 +77,24 @@ def _frame(part: tuple[Any, Any, Any]) -> pl.DataFrame:
     )
 
 
-def _columns(ratings: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(user_ids, title_ids, ratings)`` of anything ``fit`` accepts, as numpy arrays."""
+def _columns(ratings: Any) -> tuple[Any, Any, np.ndarray]:
+    """``(user_ids, title_ids, ratings)`` of anything ``fit`` accepts: the ids as polars Series
+    (numpy arrays for a tuple), which cross into Rust as columns, and the ratings as numpy."""
     if isinstance(ratings, tuple):
         user_ids, title_ids, values = ratings
-        return np.asarray(user_ids), np.asarray(title_ids), np.asarray(values)
+        return np.asarray(user_ids, dtype=np.int64), np.asarray(title_ids), np.asarray(values)
     frame = ratings if isinstance(ratings, pl.DataFrame) else ratings.to_polars()
 
-    def pick(*names: str) -> np.ndarray:
+    def pick(*names: str) -> pl.Series:
         for name in names:
             if name in frame.columns:
-                return frame.get_column(name).to_numpy()
+                return frame.get_column(name)
         raise ValueError(f"a ratings table needs one of the columns {names}; found {frame.columns}")
 
     return (
         pick("user_id", "userId", "user"),
         pick("title_id", "movieId", "item_id", "item"),
-        pick("rating"),
+        pick("rating").to_numpy(),
     )
 
 
@@ -196,11 +197,9 @@ def evaluate(model: _core.SVD, test: Any, k: int = 10, threshold: float = 4.0) -
         ['fallbacks', 'mae', 'ndcg@10']
     """
     user_ids, title_ids, truth = _columns(test)
-    predicted = model.predict_batch(user_ids.astype(np.int64), list(map(str, title_ids)))
+    predicted = model.predict_batch(user_ids, title_ids)
     unknown = np.iinfo(np.uint32).max
-    known = (model.user_index(user_ids.astype(np.int64)) != unknown) & (
-        model.title_index(list(map(str, title_ids))) != unknown
-    )
+    known = (model.user_index(user_ids) != unknown) & (model.title_index(title_ids) != unknown)
     scores: dict[str, float] = {
         "rmse": rmse(truth, predicted),
         "mae": mae(truth, predicted),

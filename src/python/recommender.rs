@@ -848,22 +848,10 @@ fn _ranking_metrics<'py>(
     threshold: f32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let users = user_keys(user_ids)?;
-    let mut dense = std::collections::HashMap::new();
-    let users: Vec<u32> = users
-        .iter()
-        .map(|id| {
-            let next = dense.len() as u32;
-            *dense.entry(*id).or_insert(next)
-        })
-        .collect();
-    let scores = eval::ranking_metrics(
-        &users,
-        &float_values(truth)?,
-        &float_values(predicted)?,
-        k,
-        threshold,
-    )
-    .map_err(to_py_err)?;
+    let (truth, predicted) = (float_values(truth)?, float_values(predicted)?);
+    let scores = py
+        .detach(|| eval::ranking_metrics(&users, &truth, &predicted, k, threshold))
+        .map_err(to_py_err)?;
     let d = PyDict::new(py);
     d.set_item(format!("precision@{k}"), scores.precision)?;
     d.set_item(format!("recall@{k}"), scores.recall)?;
