@@ -195,7 +195,8 @@ pub fn ranking_metrics(
     })?;
     // Each user's held-out ratings, best predicted first; ties keep the input order, so the
     // result is deterministic. Sorting the keys themselves (not positions compared through
-    // the columns) keeps the sort's reads in order: 2.2M ratings in about a tenth of the time.
+    // the columns) keeps the sort's reads in order: with 2.2M ratings the whole call went
+    // from 1.09 to 0.24-0.29 s (this and grouping raw ids here instead of in the bindings).
     let mut order: Vec<(i64, u32, u32)> = (0..n_rows)
         .into_par_iter()
         .map(|row| {
