@@ -329,18 +329,11 @@ impl RatingsTable {
     /// The table as a frame: `user_id` Int64, `title_id` String, `user` UInt32, `title` UInt32,
     /// `rating` Float32, `timestamp` Int64, `date` Date (UTC day of the timestamp).
     pub fn to_dataframe(&self) -> Result<DataFrame> {
-        let user_ids: Vec<i64> = self
-            .users
-            .par_iter()
-            .map(|&u| self.user_ids[u as usize])
-            .collect();
-        let title_ids = title_id_column(&self.title_ids, &self.titles);
+        let (user_ids, title_ids) = self.id_columns();
         let days: Vec<i32> = self.timestamps.par_iter().map(|&t| unix_day(t)).collect();
         let columns: Vec<Column> = vec![
-            Int64Chunked::from_vec("user_id".into(), user_ids)
-                .into_series()
-                .into(),
-            title_ids.into_series().into(),
+            user_ids,
+            title_ids,
             UInt32Chunked::from_vec("user".into(), self.users.clone())
                 .into_series()
                 .into(),
@@ -359,6 +352,34 @@ impl RatingsTable {
                 .into(),
         ];
         Ok(DataFrame::new(self.len(), columns)?)
+    }
+
+    /// The ratings as ids only: `user_id` (Int64), `title_id` (String) and `rating` (Float32),
+    /// the frame a train/test split hands out.
+    pub fn to_id_frame(&self) -> Result<DataFrame> {
+        let (user_ids, title_ids) = self.id_columns();
+        let ratings = Float32Chunked::from_vec("rating".into(), self.ratings.clone());
+        let columns = vec![user_ids, title_ids, ratings.into_series().into()];
+        Ok(DataFrame::new(self.len(), columns)?)
+    }
+
+    /// The `user_id` and `title_id` of every rating, built in parallel.
+    fn id_columns(&self) -> (Column, Column) {
+        let (user_ids, title_ids) = rayon::join(
+            || {
+                let ids: Vec<i64> = self
+                    .users
+                    .par_iter()
+                    .map(|&u| self.user_ids[u as usize])
+                    .collect();
+                Int64Chunked::from_vec("user_id".into(), ids)
+            },
+            || title_id_column(&self.title_ids, &self.titles),
+        );
+        (
+            user_ids.into_series().into(),
+            title_ids.into_series().into(),
+        )
     }
 
     /// Appends another table's rows, merging its ids into this table's maps.

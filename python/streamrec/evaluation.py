@@ -66,17 +66,6 @@ SVD_PARAMS: tuple[str, ...] = (
 )
 
 
-def _frame(part: tuple[Any, Any, Any]) -> pl.DataFrame:
-    user_ids, title_ids, ratings = part
-    return pl.DataFrame(
-        {
-            "user_id": pl.Series(user_ids, dtype=pl.Int64),
-            "title_id": pl.Series(title_ids, dtype=pl.String),
-            "rating": pl.Series(ratings, dtype=pl.Float32),
-        }
-    )
-
-
 def _columns(ratings: Any) -> tuple[Any, Any, np.ndarray]:
     """``(user_ids, title_ids, ratings)`` of anything ``fit`` accepts: the ids as polars Series
     (numpy arrays for a tuple), which cross into Rust as columns, and the ratings as numpy."""
@@ -121,8 +110,7 @@ def train_test_split(
         >>> len(test) == round(0.2 * len(values))
         True
     """
-    train, test = _core._train_test_split(ratings, test_size, seed)
-    return _frame(train), _frame(test)
+    return _core._train_test_split(ratings, test_size, seed)
 
 
 def read_movielens_split(directory: str | Path, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -136,8 +124,7 @@ def read_movielens_split(directory: str | Path, name: str) -> tuple[pl.DataFrame
         >>> len(train), len(test)
         (80000, 20000)
     """
-    train, test = _core._read_movielens_split(Path(directory), name)
-    return _frame(train), _frame(test)
+    return _core._read_movielens_split(Path(directory), name)
 
 
 def rmse(truth: Any, predicted: Any) -> float:

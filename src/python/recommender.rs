@@ -711,53 +711,39 @@ fn fold_dict<'py>(py: Python<'py>, fold: &eval::FoldScores) -> PyResult<Bound<'p
 }
 
 /// `(train, test)` parts as `(user_ids, title_ids, ratings)` tuples of numpy arrays / lists.
-fn split_tuple<'py>(py: Python<'py>, split: &eval::TrainTest) -> PyResult<Bound<'py, PyTuple>> {
-    let part = |table: &RatingsTable| -> PyResult<Bound<'py, PyTuple>> {
-        let users: Vec<i64> = table
-            .users
-            .iter()
-            .map(|&u| table.user_ids[u as usize])
-            .collect();
-        let titles: Vec<&str> = table
-            .titles
-            .iter()
-            .map(|&t| table.title_ids[t as usize].as_str())
-            .collect();
-        PyTuple::new(
-            py,
-            [
-                users.into_pyarray(py).into_any(),
-                PyList::new(py, titles)?.into_any(),
-                PyArray1::from_slice(py, &table.ratings).into_any(),
-            ],
-        )
-    };
-    PyTuple::new(py, [part(&split.train)?, part(&split.test)?])
+/// The train and test parts of a split as `user_id`, `title_id`, `rating` DataFrames.
+fn split_frames(py: Python<'_>, split: &eval::TrainTest) -> PyResult<(PyDataFrame, PyDataFrame)> {
+    let (train, test) =
+        py.detach(|| rayon::join(|| split.train.to_id_frame(), || split.test.to_id_frame()));
+    Ok((
+        PyDataFrame(train.map_err(to_py_err)?),
+        PyDataFrame(test.map_err(to_py_err)?),
+    ))
 }
 
 #[pyfunction]
 #[pyo3(signature = (ratings, test_size=0.2, seed=0))]
-fn _train_test_split<'py>(
-    py: Python<'py>,
-    ratings: &Bound<'py, PyAny>,
+fn _train_test_split(
+    py: Python<'_>,
+    ratings: &Bound<'_, PyAny>,
     test_size: f64,
     seed: u64,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<(PyDataFrame, PyDataFrame)> {
     let table = ratings_table(ratings, None)?;
     let split = py
         .detach(|| eval::train_test_split(&table, test_size, seed))
         .map_err(to_py_err)?;
-    split_tuple(py, &split)
+    split_frames(py, &split)
 }
 
 #[pyfunction]
-fn _read_movielens_split<'py>(
-    py: Python<'py>,
+fn _read_movielens_split(
+    py: Python<'_>,
     directory: std::path::PathBuf,
     name: &str,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<(PyDataFrame, PyDataFrame)> {
     let split = eval::read_movielens_split(&directory, name).map_err(to_py_err)?;
-    split_tuple(py, &split)
+    split_frames(py, &split)
 }
 
 #[pyfunction]
