@@ -125,3 +125,12 @@ def test_cross_validation_folds_and_grid_search(movielens_dir: Path) -> None:
     assert table["mean_rmse"].to_list() == sorted(table["mean_rmse"].to_list())
     per_split = table["rmse_per_split"].to_list()
     assert table["mean_rmse"].to_list() == pytest.approx([np.mean(r) for r in per_split])
+    # A ratings table is split into the same seeded folds as cross_validate uses.
+    params = {"n_factors": 10, "n_epochs": 5, "random_state": 0}
+    for table_form in (train, sr.Ratings.from_polars(train)):
+        by_folds = ev.grid_search({"n_epochs": [5]}, table_form, base=params, n_folds=3)
+        assert by_folds["rmse_per_split"].to_list() == [[f["rmse"] for f in folds]]
+    with pytest.raises(TypeError, match=r"ratings table .* or a sequence of \(train, test\) pairs"):
+        ev.grid_search({"n_epochs": [5]}, [train, train])
+    with pytest.raises(ValueError, match="n_folds"):
+        ev.grid_search({"n_epochs": [5]}, train, n_folds=1)

@@ -214,11 +214,15 @@ def cross_validate(
 
 def grid_search(
     param_grid: Mapping[str, Sequence[Any]],
-    splits: Sequence[tuple[Any, Any]],
+    splits: Sequence[tuple[Any, Any]] | Any,
     base: Any = None,
+    n_folds: int = 5,
+    seed: int = 0,
 ) -> pl.DataFrame:
     """Scores every combination of ``param_grid`` on every ``(train, test)`` split.
 
+    ``splits`` is a sequence of ``(train, test)`` pairs, or a ratings table (``Ratings`` or
+    polars DataFrame) that is split into ``n_folds`` seeded folds, as ``cross_validate`` does.
     Candidates run in parallel; the result has one row per candidate, best (lowest mean RMSE)
     first, with the varied parameters, ``mean_rmse``, ``mean_mae`` and ``rmse_per_split``.
 
@@ -227,15 +231,18 @@ def grid_search(
         >>> table = grid_search({"reg_all": [0.02, 0.1], "n_epochs": [20, 40]}, splits)
         >>> table.columns[:3]
         ['reg_all', 'n_epochs', 'mean_rmse']
+        >>> grid_search({"reg_all": [0.02, 0.1]}, ratings, n_folds=3).height
+        2
     """
     base_params = _params(base)
     names = list(param_grid)
     _params({name: None for name in names})
     combinations = list(itertools.product(*(param_grid[name] for name in names)))
-    if not combinations or not splits:
+    is_table = isinstance(splits, (_core.Ratings, pl.DataFrame))
+    if not combinations or (not is_table and not splits):
         raise ValueError("grid_search needs at least one parameter value and one split")
     candidates = [{**base_params, **dict(zip(names, values))} for values in combinations]
-    results = _core._grid_search(list(splits), candidates)
+    results = _core._grid_search(splits if is_table else list(splits), candidates, n_folds, seed)
     return pl.DataFrame(
         [
             {

@@ -769,17 +769,22 @@ fn _cross_validate<'py>(
     )
 }
 
-/// Scores every candidate on every `(train, test)` split; best first.
-#[pyfunction]
-fn _grid_search<'py>(
-    py: Python<'py>,
-    splits: &Bound<'py, PyAny>,
-    candidates: Vec<Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyList>> {
+/// The `(train, test)` pairs of a sequence, each side anything `fit` accepts.
+fn split_pairs(splits: &Bound<'_, PyAny>) -> PyResult<Vec<eval::TrainTest>> {
+    let wrong = || {
+        PyTypeError::new_err(format!(
+            "splits must be a ratings table (a streamrec.Ratings or a polars DataFrame, split \
+             into k folds) or a sequence of (train, test) pairs; got {}",
+            splits
+                .get_type()
+                .name()
+                .map_or("?".into(), |name| name.to_string())
+        ))
+    };
     let mut parts = Vec::new();
-    for split in splits.try_iter()? {
-        let split = split?;
-        let (train, test): (Bound<'py, PyAny>, Bound<'py, PyAny>) = split.extract()?;
+    for split in splits.try_iter().map_err(|_| wrong())? {
+        let (train, test): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            split?.extract().map_err(|_| wrong())?;
         let train = ratings_table(&train, None)?;
         let test = ratings_table(&test, Some(train.scale))?;
         parts.push(eval::TrainTest {
@@ -787,6 +792,26 @@ fn _grid_search<'py>(
             test: (*test).clone(),
         });
     }
+    Ok(parts)
+}
+
+/// Scores every candidate on every `(train, test)` split; best first.
+#[pyfunction]
+#[pyo3(signature = (splits, candidates, n_folds=5, seed=0))]
+fn _grid_search<'py>(
+    py: Python<'py>,
+    splits: &Bound<'py, PyAny>,
+    candidates: Vec<Bound<'py, PyDict>>,
+    n_folds: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyList>> {
+    let parts = if shared_table(splits).is_some() || splits.hasattr("get_column")? {
+        let table = ratings_table(splits, None)?;
+        py.detach(|| eval::kfold(&table, n_folds, seed))
+            .map_err(to_py_err)?
+    } else {
+        split_pairs(splits)?
+    };
     let candidates: Vec<SvdParams> = candidates
         .iter()
         .map(params_from_dict)
