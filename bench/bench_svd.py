@@ -227,6 +227,12 @@ def surprise_on_its_own() -> None:
     SVD(random_state=0).fit(data.build_full_trainset())
 
 
+def streamrec_on_its_own() -> None:
+    import streamrec as sr
+
+    sr.SVD(random_state=0).fit(sr.read_ratings(MOVIELENS / "u1.base"))
+
+
 FOOTPRINTS = {
     "Python alone": lambda: None,
     "import numpy": lambda: importlib.import_module("numpy"),
@@ -235,6 +241,7 @@ FOOTPRINTS = {
     "import surprise": lambda: importlib.import_module("surprise"),
     "Surprise on its own: its reader (`Dataset.load_from_file`, `Reader('ml-100k')`) on u1.base, "
     "one fit": surprise_on_its_own,
+    "streamrec on its own: its reader (`read_ratings`) on u1.base, one fit": streamrec_on_its_own,
 }
 
 
