@@ -205,21 +205,18 @@ pub fn ranking_metrics(
         })
         .collect();
     order.par_sort_unstable();
-    let order: Vec<usize> = order
-        .into_par_iter()
-        .map(|(_, _, row)| row as usize)
-        .collect();
+    let relevant = |&(_, _, row): &(i64, u32, u32)| truth[row as usize] >= threshold;
     let (mut precision, mut recall, mut ndcg, mut n_users) = (0.0, 0.0, 0.0, 0usize);
-    for group in order.chunk_by(|&a, &b| users[a] == users[b]) {
-        let relevant_total = group.iter().filter(|&&r| truth[r] >= threshold).count();
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
+        let relevant_total = group.iter().filter(|&entry| relevant(entry)).count();
         if relevant_total == 0 {
             continue;
         }
         let top = &group[..k.min(group.len())];
         let mut hits = 0usize;
         let mut dcg = 0.0;
-        for (rank, &row) in top.iter().enumerate() {
-            if truth[row] >= threshold {
+        for (rank, entry) in top.iter().enumerate() {
+            if relevant(entry) {
                 hits += 1;
                 dcg += 1.0 / ((rank + 2) as f64).log2();
             }
@@ -262,16 +259,8 @@ fn descending(value: f32) -> u32 {
 
 /// Dense indexes of `table`'s ratings in `model`'s id maps (`u32::MAX` where unknown).
 pub fn model_indexes(model: &SvdModel, table: &RatingsTable) -> (Vec<u32>, Vec<u32>) {
-    let user_map: Vec<u32> = table
-        .user_ids
-        .iter()
-        .map(|id| model.user_index.get(id).copied().unwrap_or(u32::MAX))
-        .collect();
-    let title_map: Vec<u32> = table
-        .title_ids
-        .iter()
-        .map(|id| model.title_index.get(id).copied().unwrap_or(u32::MAX))
-        .collect();
+    let user_map = model.user_indexes(&table.user_ids);
+    let title_map = model.title_indexes(&table.title_ids);
     (
         table.users.iter().map(|&u| user_map[u as usize]).collect(),
         table

@@ -710,7 +710,6 @@ fn fold_dict<'py>(py: Python<'py>, fold: &eval::FoldScores) -> PyResult<Bound<'p
     Ok(d)
 }
 
-/// `(train, test)` parts as `(user_ids, title_ids, ratings)` tuples of numpy arrays / lists.
 /// The train and test parts of a split as `user_id`, `title_id`, `rating` DataFrames.
 fn split_frames(py: Python<'_>, split: &eval::TrainTest) -> PyResult<(PyDataFrame, PyDataFrame)> {
     let (train, test) =
