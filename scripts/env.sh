@@ -33,5 +33,21 @@ fi
 
 build_extension() {
     echo "== building the Rust extension (release) into the virtual environment"
-    (cd "$STREAMREC_ROOT" && maturin develop --release --quiet)
+    # Not --quiet: a cold build takes minutes, and cargo's progress shows it is moving.
+    (cd "$STREAMREC_ROOT" && maturin develop --release)
+}
+
+# The pure-Rust unit tests, compiled against exactly the dependency graph of the extension so
+# that polars compiles once for both: the same `python` feature and the same pyo3
+# configuration maturin gives it (PYO3_BUILD_EXTENSION_MODULE, this interpreter). An extension
+# must not link libpython but a test executable must, so build.rs links it for this build only.
+# (A plain `cargo test` works too, without Python, but resolves polars' features differently.)
+rust_unit_tests() {
+    local libdir libname
+    libdir="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
+    libname="python$(python -c 'import sysconfig; print(sysconfig.get_config_var("LDVERSION"))')"
+    (cd "$STREAMREC_ROOT" \
+        && PYO3_BUILD_EXTENSION_MODULE=1 PYO3_PYTHON="$(command -v python)" \
+            STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
+            cargo test --release --lib --features python "$@")
 }

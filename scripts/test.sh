@@ -5,10 +5,10 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$STREAMREC_ROOT"
 
-echo "== cargo test (pure Rust core, no Python involved)"
-cargo test --release --lib
-
 build_extension
+
+echo "== cargo test (the pure Rust core; no Python code runs)"
+rust_unit_tests
 
 echo "== pytest"
 python -m pytest -q -p no:cacheprovider "$@"

@@ -4,36 +4,43 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     /// A file's header is not the one expected.
+    #[error("{}: line 1: unexpected header {found:?}; expected {expected:?}", path.display())]
     Header {
         path: PathBuf,
         expected: String,
         found: String,
     },
     /// A record (1-based `line` in `path`) could not be parsed.
+    #[error("{}: line {line}: {message}", path.display())]
     Record {
         path: PathBuf,
         line: u64,
         message: String,
     },
     /// A parameter value outside what is accepted.
+    #[error("invalid {name} {value:?}; accepted: {accepted}")]
     InvalidArgument {
         name: String,
         value: String,
         accepted: String,
     },
     /// An id (user, title, ...) that the table or model does not know.
+    #[error("unknown {kind} id {id:?}")]
     UnknownId { kind: &'static str, id: String },
     /// A saved model that cannot be loaded (damaged, another version, not a model).
+    #[error("{}: cannot load model: {message}", path.display())]
     Model { path: PathBuf, message: String },
     /// An error raised by polars while building or writing a table.
+    #[error("polars: {0}")]
     Polars(String),
 }
 
@@ -71,53 +78,6 @@ impl Error {
         Error::UnknownId {
             kind,
             id: id.into(),
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            Error::Header {
-                path,
-                expected,
-                found,
-            } => write!(
-                f,
-                "{}: line 1: unexpected header {:?}; expected {:?}",
-                path.display(),
-                found,
-                expected
-            ),
-            Error::Record {
-                path,
-                line,
-                message,
-            } => {
-                write!(f, "{}: line {}: {}", path.display(), line, message)
-            }
-            Error::InvalidArgument {
-                name,
-                value,
-                accepted,
-            } => {
-                write!(f, "invalid {name} {value:?}; accepted: {accepted}")
-            }
-            Error::UnknownId { kind, id } => write!(f, "unknown {kind} id {id:?}"),
-            Error::Model { path, message } => {
-                write!(f, "{}: cannot load model: {}", path.display(), message)
-            }
-            Error::Polars(message) => write!(f, "polars: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io { source, .. } => Some(source),
-            _ => None,
         }
     }
 }

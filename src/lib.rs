@@ -13,6 +13,7 @@ pub mod queries;
 pub mod ratings;
 pub mod svd;
 pub mod synth;
+pub mod util;
 
 #[cfg(feature = "python")]
 mod python;

@@ -70,6 +70,7 @@ use std::sync::{Condvar, Mutex};
 use rayon::prelude::*;
 
 use crate::ratings::{FastHash, RatingsTable};
+pub use crate::util::rng::Rng;
 use crate::{Error, Result};
 
 /// Number of user groups (and of title groups) of the block schedule for `n_ratings`
@@ -199,118 +200,6 @@ impl SvdParams {
             reg_qi: self.reg_qi.unwrap_or(self.reg_all),
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Random numbers: xoshiro256++ seeded through splitmix64, normals by rand_distr's ziggurat.
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A small, fast, seedable generator (xoshiro256++), enough for shuffles and initial factors.
-/// It implements `rand_core`'s `TryRng`, so that rand_distr's distributions can draw from it.
-#[derive(Clone, Debug)]
-pub struct Rng {
-    s: [u64; 4],
-}
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        let mut state = seed;
-        let s = [
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-            splitmix64(&mut state),
-        ];
-        Rng { s }
-    }
-
-    /// A generator for one stream of a seed (an epoch, a block...), independent of the others.
-    pub fn for_stream(seed: u64, stream: &[u64]) -> Self {
-        let mut state = seed;
-        let mut mixed = splitmix64(&mut state);
-        for &part in stream {
-            state ^= part.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-            mixed ^= splitmix64(&mut state);
-        }
-        Rng::new(mixed)
-    }
-
-    #[inline]
-    pub fn next_u64(&mut self) -> u64 {
-        let result = (self.s[0].wrapping_add(self.s[3]))
-            .rotate_left(23)
-            .wrapping_add(self.s[0]);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform integer in `0..bound` (Lemire's multiply-shift; the tiny bias is irrelevant here).
-    pub fn below(&mut self, bound: usize) -> usize {
-        ((self.next_u64() as u128 * bound as u128) >> 64) as usize
-    }
-
-    /// A draw from `N(mean, std_dev)`, by rand_distr's ziggurat (a table lookup and a
-    /// multiply for almost every draw, where the polar method needs a logarithm and a root).
-    #[inline]
-    pub fn normal(&mut self, mean: f64, std_dev: f64) -> f64 {
-        let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, self);
-        mean + std_dev * z
-    }
-
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
-}
-
-impl rand_core::TryRng for Rng {
-    type Error = std::convert::Infallible;
-
-    #[inline]
-    fn try_next_u32(&mut self) -> std::result::Result<u32, Self::Error> {
-        Ok((self.next_u64() >> 32) as u32)
-    }
-
-    #[inline]
-    fn try_next_u64(&mut self) -> std::result::Result<u64, Self::Error> {
-        Ok(self.next_u64())
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> std::result::Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(8) {
-            chunk.copy_from_slice(&self.next_u64().to_le_bytes()[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-
-fn clock_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let mut state = nanos;
-    splitmix64(&mut state)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1452,7 +1341,7 @@ impl SvdModel {
     ) -> Result<SvdModel> {
         params.validate()?;
         validate_table(table)?;
-        let seed = params.random_state.unwrap_or_else(clock_seed);
+        let seed = params.random_state.unwrap_or_else(Rng::clock_seed);
         let n_factors = params.n_factors;
         let n_users = table.user_ids.len();
         let n_titles = table.title_ids.len();
