@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import _core, eda, evaluation
 from ._core import SVD, Catalog, Prediction, Ratings, read_catalog
+from ._platforms import PLATFORMS
 
 __all__ = [
     "PLATFORMS",
@@ -35,8 +36,6 @@ __all__ = [
 ]
 
 __version__: str = _core.__version__
-
-PLATFORMS: tuple[str, ...] = ("amazon", "disney", "hulu", "netflix")
 
 
 def bundled_data_dir() -> Path:

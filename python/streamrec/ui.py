@@ -2,11 +2,11 @@
 
 Nobody needs to know an id: titles are found by typing part of their name and clicking one of the
 matches; users are picked from a list that says how much they rated and what they liked best.
-Everything is answered by :class:`streamrec.api.StreamrecService`, the same object the API uses.
+Everything is answered by :class:`streamrec.service.StreamrecService`, the same object the API uses.
 
 Example::
 
-    from streamrec.api import StreamrecService
+    from streamrec.service import StreamrecService
     from streamrec.ui import build_ui
 
     blocks = build_ui(StreamrecService(catalog, model), sample_users)
@@ -24,7 +24,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 import pandas as pd
 
-from .api import PLATFORM_NAMES, ApiError, StreamrecService
+from ._platforms import PLATFORMS
+from .service import ServiceError, StreamrecService
 
 RESULT_COLUMNS = ["Title", "Platform", "Type", "Year", "Genres"]
 SEARCH_LIMIT = 15
@@ -91,7 +92,7 @@ def build_ui(service: StreamrecService, sample_users: list[dict[str, Any]]) -> g
 
         build_ui(service, [{"user_id": 7, "n_ratings": 120, "favourites": []}]).launch()
     """
-    platform_choices = [ANY_PLATFORM, *PLATFORM_NAMES]
+    platform_choices = [ANY_PLATFORM, *PLATFORMS]
 
     def search(text: str, platform: str) -> Any:
         rows = service.search(
@@ -106,7 +107,7 @@ def build_ui(service: StreamrecService, sample_users: list[dict[str, Any]]) -> g
             return "", results_frame([], "similarity", "Similarity")
         try:
             answer = service.similar(title_id, int(n))
-        except ApiError as error:
+        except ServiceError as error:
             return f"**{error.detail}**", results_frame([], "similarity", "Similarity")
         detail = service.title(title_id)
         score = detail.get("score")
@@ -124,7 +125,7 @@ def build_ui(service: StreamrecService, sample_users: list[dict[str, Any]]) -> g
             return results_frame([], "predicted_rating", "Predicted rating")
         try:
             answer = service.recommend_user(int(user_id), int(n))
-        except ApiError:
+        except ServiceError:
             return results_frame([], "predicted_rating", "Predicted rating")
         return results_frame(answer["items"], "predicted_rating", "Predicted rating")
 

@@ -1,11 +1,10 @@
 """``streamrec serve``: build the artifacts once, then serve the API and the UI on one server.
 
 The first run with an empty data directory builds everything from the bundled data, printing its
-progress: the catalog ETL (Parquet and CSV), Henry-shaped ratings, the per-title scores they give, a
-trained SVD model, and a small list of example users for the UI. Later runs only load the catalog and
-the model, so the API answers within about a second of the start. Gradio takes several seconds to
-import, so the UI is imported and mounted in the background: ``/ui`` shows a short "loading" page that
-refreshes itself until it is ready, while the API already answers.
+progress (see :mod:`streamrec.server.artifacts`). Later runs only load the catalog and the model, so
+the API answers within about a second of the start. Gradio takes several seconds to import, so the UI
+is imported and mounted in the background: ``/ui`` shows a short "loading" page that refreshes itself
+until it is ready, while the API already answers.
 
 Example::
 
@@ -18,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import os
 import sys
 import time
@@ -27,216 +25,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-FULL_RATINGS = 11_024_289
-FULL_USERS = 115_077
-MANIFEST_VERSION = 1
-SAMPLE_USERS = 200
-DEFAULT_DATA_DIR = Path.home() / ".cache" / "streamrec" / "artifacts"
+from .artifacts import (
+    FULL_RATINGS,
+    build_artifacts,
+    default_data_dir,
+    load_artifacts,
+    read_manifest,
+)
 
-CATALOG_PARQUET = "catalog.parquet"
-CATALOG_CSV = "catalog.csv"
-RATINGS_DIR = "ratings"
-SCORES_CSV = "title_scores_from_ratings.csv"
-MODEL_FILE = "model.svd"
-USERS_JSON = "sample_users.json"
-MANIFEST_JSON = "manifest.json"
 # The asyncio event loop, not uvloop (uvicorn's "auto" choice when it is installed): under load, uvloop
 # accepts one new connection per loop iteration, so when 64 clients connect at once to a busy server
 # the last ones wait for their first answer one iteration per connection before them (measured: up to
 # 2.4 s on the recommendation endpoints, wrk timeouts, and ~100 ms p99 spikes on the catalog queries).
 # The asyncio loop accepts every pending connection at once. HTTP parsing stays on httptools.
 EVENT_LOOP = "asyncio"
-
-
-def default_data_dir() -> Path:
-    """The artifacts folder: ``$STREAMREC_DATA_DIR`` or ``~/.cache/streamrec/artifacts``.
-
-    Example::
-
-        default_data_dir()  # PosixPath('/home/me/.cache/streamrec/artifacts')
-    """
-    env = os.environ.get("STREAMREC_DATA_DIR")
-    return Path(env).expanduser() if env else DEFAULT_DATA_DIR
-
-
-def users_for_size(n_ratings: int) -> int:
-    """How many users a generated set of ``n_ratings`` has (Henry's ratings-per-user ratio).
-
-    Example::
-
-        users_for_size(11_024_289)  # 115077
-    """
-    return max(10, round(FULL_USERS * n_ratings / FULL_RATINGS))
-
-
-def read_manifest(data_dir: str | Path) -> dict[str, Any] | None:
-    """The manifest of complete artifacts in ``data_dir``, or None when they are missing or partial.
-
-    Example::
-
-        read_manifest("~/.cache/streamrec/artifacts") or "nothing built yet"
-    """
-    data_dir = Path(data_dir).expanduser()
-    try:
-        manifest = json.loads((data_dir / MANIFEST_JSON).read_text())
-    except (OSError, ValueError):
-        return None
-    if manifest.get("version") != MANIFEST_VERSION:
-        return None
-    needed = (CATALOG_PARQUET, SCORES_CSV, MODEL_FILE, USERS_JSON)
-    if not all((data_dir / name).is_file() for name in needed):
-        return None
-    return manifest
-
-
-def _step(progress: Callable[[str], None], message: str, started: float) -> float:
-    now = time.perf_counter()
-    progress(f"[{now - started:7.1f}s] {message}")
-    return now
-
-
-def build_artifacts(
-    data_dir: str | Path,
-    n_ratings: int = FULL_RATINGS,
-    *,
-    seed: int = 0,
-    n_factors: int = 100,
-    n_epochs: int = 20,
-    progress: Callable[[str], None] = print,
-) -> dict[str, Any]:
-    """Builds every artifact the server needs into ``data_dir`` and returns the manifest.
-
-    Steps: catalog ETL of the bundled data (Parquet + CSV), ``n_ratings`` Henry-shaped ratings (eight
-    CSV files), per-title scores from those ratings, an SVD model trained on all of them, example users
-    for the UI. The manifest is written last, so an interrupted build is redone on the next start.
-
-    Example::
-
-        build_artifacts("/tmp/artifacts", n_ratings=50_000, n_epochs=5)
-    """
-    import polars as pl
-
-    import streamrec as sr
-
-    data_dir = Path(data_dir).expanduser()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / MANIFEST_JSON).unlink(missing_ok=True)
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    progress(f"building streamrec artifacts in {data_dir} ({n_ratings:,} ratings)")
-
-    mark = time.perf_counter()
-    catalog = sr.Catalog()
-    catalog.write_parquet(str(data_dir / CATALOG_PARQUET))
-    catalog.write_csv(str(data_dir / CATALOG_CSV))
-    timings["catalog_etl_s"] = time.perf_counter() - mark
-    _step(
-        progress,
-        f"catalog ETL: {catalog.len():,} titles -> {CATALOG_PARQUET}, {CATALOG_CSV}",
-        started,
-    )
-
-    mark = time.perf_counter()
-    ratings_dir = data_dir / RATINGS_DIR
-    ratings_dir.mkdir(exist_ok=True)
-    for old in ratings_dir.glob("*.csv"):
-        old.unlink()
-    n_users = users_for_size(n_ratings)
-    sr.synth(str(ratings_dir), n_ratings=n_ratings, n_users=n_users, seed=seed)
-    timings["synth_s"] = time.perf_counter() - mark
-    _step(progress, f"Henry-shaped ratings: {n_ratings:,} ratings of {n_users:,} users", started)
-
-    mark = time.perf_counter()
-    ratings = sr.read_ratings(str(ratings_dir))
-    stats = ratings.title_stats()
-    stats.select(pl.col("title_id").alias("movieId"), "score").write_csv(data_dir / SCORES_CSV)
-    timings["ingest_s"] = time.perf_counter() - mark
-    _step(progress, f"ratings read, per-title scores -> {SCORES_CSV}", started)
-
-    mark = time.perf_counter()
-    model = sr.SVD(n_factors=n_factors, n_epochs=n_epochs, random_state=seed)
-    model.fit(ratings, progress=_epoch_printer(progress, n_epochs))
-    model.save(str(data_dir / MODEL_FILE))
-    timings["fit_s"] = time.perf_counter() - mark
-    _step(
-        progress, f"SVD trained ({n_factors} factors, {n_epochs} epochs) -> {MODEL_FILE}", started
-    )
-
-    users = _sample_users(ratings, catalog.to_polars(), seed=seed)
-    (data_dir / USERS_JSON).write_text(json.dumps(users))
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "n_ratings": n_ratings,
-        "n_users": n_users,
-        "seed": seed,
-        "n_factors": n_factors,
-        "n_epochs": n_epochs,
-        "timings": {k: round(v, 2) for k, v in timings.items()},
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    (data_dir / MANIFEST_JSON).write_text(json.dumps(manifest, indent=2))
-    _step(progress, "artifacts ready", started)
-    return manifest
-
-
-def _epoch_printer(progress: Callable[[str], None], n_epochs: int) -> Callable[..., None]:
-    started = time.perf_counter()
-
-    def report(epoch: int, total: int, train_rmse: float) -> None:
-        elapsed = time.perf_counter() - started
-        progress(f"          epoch {epoch}/{total}: train RMSE {train_rmse:.4f} ({elapsed:.1f}s)")
-
-    return report
-
-
-def _sample_users(ratings: Any, catalog_frame: Any, *, seed: int) -> list[dict[str, Any]]:
-    """Example users for the UI: a spread of activity levels, each with their favourite titles."""
-    import polars as pl
-
-    frame = ratings.to_polars().select("user_id", "title_id", "rating")
-    per_user = frame.group_by("user_id").agg(pl.len().alias("n_ratings"))
-    eligible = per_user.filter(pl.col("n_ratings") >= 10)
-    if eligible.height == 0:
-        eligible = per_user
-    chosen = eligible.sample(n=min(SAMPLE_USERS, eligible.height), seed=seed, shuffle=True)
-    titles = catalog_frame.select(pl.col("id").alias("title_id"), "title")
-    favourites = (
-        frame.join(chosen.select("user_id"), on="user_id")
-        .sort(["user_id", "rating", "title_id"], descending=[False, True, False])
-        .group_by("user_id", maintain_order=True)
-        .head(3)
-        .join(titles, on="title_id", how="left")
-        .group_by("user_id", maintain_order=True)
-        .agg(pl.col("title"))
-    )
-    rows = chosen.join(favourites, on="user_id", how="left").sort("n_ratings", descending=True)
-    return [
-        {
-            "user_id": int(row["user_id"]),
-            "n_ratings": int(row["n_ratings"]),
-            "favourites": [t for t in (row["title"] or []) if t],
-        }
-        for row in rows.iter_rows(named=True)
-    ]
-
-
-def load_artifacts(data_dir: str | Path) -> tuple[Any, Any, list[dict[str, Any]]]:
-    """Loads the catalog (scored from the generated ratings), the model and the example users.
-
-    Example::
-
-        catalog, model, users = load_artifacts("~/.cache/streamrec/artifacts")
-    """
-    import streamrec as sr
-
-    data_dir = Path(data_dir).expanduser()
-    # Both loads release the GIL, so the model is read while the catalog is parsed.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        model_loading = pool.submit(sr.SVD.load, str(data_dir / MODEL_FILE))
-        catalog = sr.Catalog(scores=str(data_dir / SCORES_CSV))
-        model = model_loading.result()
-    users = json.loads((data_dir / USERS_JSON).read_text())
-    return catalog, model, users
 
 
 class LazyUI:
@@ -321,14 +123,14 @@ def create_server_app(
         app = create_server_app(*load_artifacts(data_dir))
         uvicorn.run(app, host="127.0.0.1", port=8000)
     """
-    from .api import create_app
+    from ..api import create_app
 
     user_ids = [u["user_id"] for u in sample_users] if sample_users else None
     lazy_ui: LazyUI | None = None
     if ui:
 
         def build_blocks() -> Any:
-            from .ui import build_ui
+            from ..ui import build_ui
 
             return build_ui(app.state.service, sample_users or [])
 
@@ -412,7 +214,7 @@ def serve(
         loading = pool.submit(load_artifacts, data_dir)
         import uvicorn
 
-        from . import api  # noqa: F401 (imported here to overlap with the loading)
+        from .. import api  # noqa: F401 (imported here to overlap with the loading)
 
         catalog, model, users = loading.result()
     app = create_server_app(catalog, model, users, ui=ui)
