@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::catalog::{civil_from_days, days_from_civil, CatalogTable};
+use crate::catalog::CatalogTable;
 use crate::ratings::{count_indexes, unix_day, FastHash, RatingsTable};
+use crate::util::date::{civil_from_days, days_from_civil};
 use crate::{Error, Result};
 
 const FOLD_CHUNK: usize = 1 << 16;

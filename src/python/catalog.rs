@@ -11,10 +11,10 @@ use pyo3_polars::PyDataFrame;
 use super::ratings::PyRatings;
 use super::to_py_err;
 use crate::catalog::{
-    civil_from_days, read_catalog_dir, read_catalog_dir_frame, read_catalog_files,
-    read_catalog_frame, read_scores, CatalogTable, DurationType, Platform, Title,
+    read_catalog_dir, read_catalog_dir_frame, read_catalog_files, read_catalog_frame, read_scores,
+    Catalog, CatalogTable, DurationType, Platform, Title,
 };
-use crate::queries::Catalog;
+use crate::util::date::civil_from_days;
 use crate::Error;
 
 /// The `scores` value that names the bundled `title_scores.csv`.
