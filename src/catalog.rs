@@ -18,6 +18,9 @@
 //! Nothing is silently dropped: a record that breaks a rule is an error naming the file, the
 //! line and what was expected.
 
+pub mod source;
+pub use source::CatalogSource;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
