@@ -2,14 +2,14 @@
 //! dataset, answered instantly, and recommended from with a parallel SVD model.
 //!
 //! Data flows one way: files -> tables ([`catalog`], [`ratings`]) -> indexes and models
-//! ([`catalog::Catalog`], [`svd`]) -> answers ([`eda`], [`eval`]). The pure-Rust core has no
+//! ([`catalog::Catalog`], [`svd`]) -> answers ([`eda`], [`evaluation`]). The pure-Rust core has no
 //! Python in it; the `python` feature adds the thin pyo3 layer that maturin builds into
 //! `streamrec._core`.
 
 pub mod catalog;
 pub mod eda;
 pub mod error;
-pub mod eval;
+pub mod evaluation;
 pub mod ratings;
 pub mod svd;
 pub mod synth;

@@ -11,6 +11,9 @@
 //! in direct-address arrays, other ids in hash maps. The common Henry line takes a
 //! word-at-a-time fast path. Line numbers are only counted when an error needs one.
 
+pub mod movielens;
+pub use movielens::{read_movielens_split, read_udata, MOVIELENS_SPLITS};
+
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};

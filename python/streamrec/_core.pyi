@@ -15,6 +15,9 @@ __version__: str
 
 # --- catalog ---
 
+PLATFORMS: tuple[str, ...]
+"""The platform names in catalog order: ``("amazon", "disney", "hulu", "netflix")``."""
+
 _Source: _TypeAlias = str | _os.PathLike[str] | _Mapping[str, str | _os.PathLike[str]] | None
 _Scores: _TypeAlias = str | _os.PathLike[str] | None
 

@@ -33,6 +33,7 @@ mod index;
 mod model;
 mod read;
 mod scores;
+mod source;
 
 pub use actors::{cast_members, ActorCount};
 pub use clean::{clean_record, parse_date_added, parse_duration, CATALOG_HEADER};
@@ -43,6 +44,7 @@ pub use index::Catalog;
 pub use model::{CatalogTable, DurationType, Platform, Title, DURATION_TYPE_NAMES};
 pub use read::{parse_catalog, read_catalog_dir, read_catalog_file, read_catalog_files};
 pub use scores::{parse_scores, read_scores, SCORES_HEADER};
+pub use source::CatalogSource;
 
 #[cfg(test)]
 mod tests;

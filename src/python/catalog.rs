@@ -1,21 +1,18 @@
-//! Python face of the catalog ETL and queries: `read_catalog` and the `Catalog` class.
+//! Python face of the catalog ETL and queries: `read_catalog`, the `Catalog` class and the
+//! platform names.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use polars::prelude::*;
 use pyo3::prelude::*;
-use pyo3::types::{PyDate, PyDict};
+use pyo3::types::{PyDate, PyDict, PyTuple};
 use pyo3_polars::PyDataFrame;
 
 use super::ratings::PyRatings;
 use super::to_py_err;
-use crate::catalog::{
-    read_catalog_dir, read_catalog_dir_frame, read_catalog_files, read_catalog_frame, read_scores,
-    Catalog, CatalogTable, DurationType, Platform, Title,
-};
+use crate::catalog::{Catalog, CatalogSource, CatalogTable, DurationType, Platform, Title};
 use crate::util::date::civil_from_days;
-use crate::Error;
 
 /// The `scores` value that names the bundled `title_scores.csv`.
 const BUNDLED: &str = "bundled";
@@ -28,21 +25,15 @@ fn bundled_data_dir(py: Python<'_>) -> PyResult<PathBuf> {
         .extract()
 }
 
-/// Where the platform files come from.
-enum Source {
-    Dir(PathBuf),
-    Files(Vec<(Platform, PathBuf)>),
-}
-
 /// Resolves `source` (None: bundled folder; a folder; a dict platform -> path) and `scores`
 /// (`"bundled"`, a path, or None) to paths.
 fn resolve_paths(
     py: Python<'_>,
     source: Option<&Bound<'_, PyAny>>,
     scores: Option<PathBuf>,
-) -> PyResult<(Source, Option<PathBuf>)> {
+) -> PyResult<(CatalogSource, Option<PathBuf>)> {
     let source = match source {
-        None => Source::Dir(bundled_data_dir(py)?),
+        None => CatalogSource::Dir(bundled_data_dir(py)?),
         Some(object) => match object.cast::<PyDict>() {
             Ok(mapping) => {
                 let mut files = Vec::with_capacity(mapping.len());
@@ -51,9 +42,9 @@ fn resolve_paths(
                         Platform::parse(&platform.str()?.to_cow()?).map_err(to_py_err)?;
                     files.push((platform, path.extract::<PathBuf>()?));
                 }
-                Source::Files(files)
+                CatalogSource::Files(files)
             }
-            Err(_) => Source::Dir(object.extract()?),
+            Err(_) => CatalogSource::Dir(object.extract()?),
         },
     };
     let scores_path = match scores {
@@ -72,21 +63,8 @@ fn load_table(
     scores: Option<PathBuf>,
 ) -> PyResult<CatalogTable> {
     let (source, scores_path) = resolve_paths(py, source, scores)?;
-    py.detach(|| {
-        let (table, scores) = rayon::join(
-            || match &source {
-                Source::Dir(dir) => read_catalog_dir(dir),
-                Source::Files(files) => read_catalog_files(files),
-            },
-            || scores_path.as_deref().map(read_scores).transpose(),
-        );
-        let mut table = table?;
-        if let Some(scores) = scores? {
-            table.attach_scores(&scores);
-        }
-        Ok::<_, Error>(table)
-    })
-    .map_err(to_py_err)
+    py.detach(|| source.load(scores_path.as_deref()))
+        .map_err(to_py_err)
 }
 
 fn parse_platform(platform: &str) -> PyResult<Platform> {
@@ -150,10 +128,7 @@ fn read_catalog(
     // Straight to columns: no `Title` rows and no query indexes for a DataFrame.
     let (source, scores_path) = resolve_paths(py, source, scores)?;
     let frame = py
-        .detach(|| match &source {
-            Source::Dir(dir) => read_catalog_dir_frame(dir, scores_path.as_deref()),
-            Source::Files(files) => read_catalog_frame(files, scores_path.as_deref()),
-        })
+        .detach(|| source.load_frame(scores_path.as_deref()))
         .map_err(to_py_err)?;
     Ok(PyDataFrame(frame))
 }
@@ -345,6 +320,8 @@ impl PyCatalog {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let platforms = PyTuple::new(m.py(), Platform::ALL.map(Platform::name))?;
+    m.add("PLATFORMS", platforms)?;
     m.add_function(wrap_pyfunction!(read_catalog, m)?)?;
     m.add_class::<PyCatalog>()?;
     Ok(())

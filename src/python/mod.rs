@@ -1,5 +1,6 @@
 //! The binding layer: converts Python values to Rust ones and errors to Python exceptions,
-//! and nothing else. One file per concern, each registering its own classes and functions.
+//! and nothing else. One file per core module, each registering its own classes and
+//! functions; `convert` holds the conversions several of them share.
 
 use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -7,8 +8,13 @@ use pyo3::prelude::*;
 use crate::Error;
 
 mod catalog;
+mod convert;
+mod eda;
+mod evaluation;
+mod progress;
 mod ratings;
 mod recommender;
+mod synth;
 
 /// Maps the crate's errors onto the Python exceptions a user expects: a bad value is a
 /// `ValueError`, an unknown id a `KeyError`, a file problem an `OSError`.
@@ -29,6 +35,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     catalog::register(m)?;
     ratings::register(m)?;
+    synth::register(m)?;
+    eda::register(m)?;
     recommender::register(m)?;
+    evaluation::register(m)?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Bindings of the ratings ingest, the generator and the EDA functions: conversions only.
+//! Python face of the ratings ingest: the `Ratings` table class and `read_ratings`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,10 +8,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 
-use crate::python::to_py_err;
+use super::convert::detached_frame;
+use super::to_py_err;
 use crate::ratings::{read_ratings, resolve_source, RatingsFormat, RatingsTable};
-use crate::synth::{synth_from_catalog, SynthConfig};
-use crate::{eda, Result};
 
 /// Ratings as a compact typed table (dense user and title indexes with their id maps).
 ///
@@ -160,7 +159,7 @@ impl PyRatings {
     ///     datetime.date(1970, 1, 2)
     fn to_polars(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
         let table = Arc::clone(&self.inner);
-        frame(py, move || table.to_dataframe())
+        detached_frame(py, move || table.to_dataframe())
     }
 
     /// Per-title mean rating and count: title_id, score (Float64), rating_count (UInt32).
@@ -170,7 +169,7 @@ impl PyRatings {
     ///     3.5
     fn title_stats(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
         let table = Arc::clone(&self.inner);
-        frame(py, move || table.title_stats_frame())
+        detached_frame(py, move || table.title_stats_frame())
     }
 
     /// `{"rating_count": ..., "title_ids": [...]}` of ratings whose title is not in `known`.
@@ -192,17 +191,10 @@ impl PyRatings {
     }
 }
 
+/// The copy made read-only: writing to it would not change the table.
 fn readonly<T: numpy::Element>(array: Bound<'_, PyArray1<T>>) -> Bound<'_, PyArray1<T>> {
     array.readwrite().make_nonwriteable();
     array
-}
-
-/// Runs `build` without the GIL and hands its frame to Python.
-fn frame(
-    py: Python<'_>,
-    build: impl FnOnce() -> Result<polars::prelude::DataFrame> + Send,
-) -> PyResult<PyDataFrame> {
-    py.detach(build).map(PyDataFrame).map_err(to_py_err)
 }
 
 /// Reads ratings files (each source a file, a directory or a glob); see
@@ -211,6 +203,8 @@ fn frame(
 #[pyo3(name = "read_ratings", signature = (sources, format="auto"))]
 fn py_read_ratings(py: Python<'_>, sources: Vec<PathBuf>, format: &str) -> PyResult<PyRatings> {
     let format: RatingsFormat = format.parse().map_err(to_py_err)?;
+    // TODO(lead): this sources -> paths loop is core logic; it belongs in crate::ratings
+    // (source.rs on the ratings branch), which this branch leaves untouched.
     py.detach(|| {
         let mut paths = Vec::new();
         for source in &sources {
@@ -222,113 +216,8 @@ fn py_read_ratings(py: Python<'_>, sources: Vec<PathBuf>, format: &str) -> PyRes
     .map_err(to_py_err)
 }
 
-/// Writes Henry-shaped ratings files; see `streamrec.synth`, which fills in the defaults.
-/// Example: `synth("out", catalog_dir, scores, 1_000, 100, 0, 1)`.
-#[pyfunction]
-#[pyo3(name = "synth", signature = (out_dir, catalog_dir, scores, n_ratings, n_users, seed, n_files))]
-#[allow(clippy::too_many_arguments)]
-fn py_synth<'py>(
-    py: Python<'py>,
-    out_dir: PathBuf,
-    catalog_dir: PathBuf,
-    scores: PathBuf,
-    n_ratings: u64,
-    n_users: u32,
-    seed: u64,
-    n_files: u32,
-) -> PyResult<Bound<'py, PyDict>> {
-    let config = SynthConfig {
-        n_ratings,
-        n_users,
-        seed,
-        n_files,
-    };
-    let summary = py
-        .detach(|| synth_from_catalog(&out_dir, &catalog_dir, &scores, &config))
-        .map_err(to_py_err)?;
-    let result = PyDict::new(py);
-    result.set_item("files", summary.files)?;
-    result.set_item("n_ratings", summary.n_ratings)?;
-    result.set_item("n_users", summary.n_users)?;
-    result.set_item("n_titles", summary.n_titles)?;
-    result.set_item("max_title_count", summary.max_title_count)?;
-    result.set_item("bytes_written", summary.bytes_written)?;
-    Ok(result)
-}
-
-/// See `streamrec.eda.rating_histogram`. Example: `rating_histogram(ratings)`.
-#[pyfunction]
-fn rating_histogram(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || eda::rating_histogram(&table))
-}
-
-/// See `streamrec.eda.ratings_per_user`. Example: `ratings_per_user(ratings)`.
-#[pyfunction]
-fn ratings_per_user(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || eda::ratings_per_user(&table))
-}
-
-/// See `streamrec.eda.ratings_per_title`. Example: `ratings_per_title(ratings)`.
-#[pyfunction]
-fn ratings_per_title(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || eda::ratings_per_title(&table))
-}
-
-/// See `streamrec.eda.rating_count_quantiles`. Example: `rating_count_quantiles(ratings)`.
-#[pyfunction]
-fn rating_count_quantiles(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || eda::rating_count_quantiles(&table))
-}
-
-/// See `streamrec.eda.ratings_per_month`. Example: `ratings_per_month(ratings)`.
-#[pyfunction]
-fn ratings_per_month(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || eda::ratings_per_month(&table))
-}
-
-/// See `streamrec.eda.rating_stats_by`. Example: `rating_stats_by(ratings, catalog, "genre")`.
-#[pyfunction]
-fn rating_stats_by(
-    py: Python<'_>,
-    ratings: &PyRatings,
-    catalog: PyDataFrame,
-    by: String,
-) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || {
-        eda::rating_stats_by_frame(&table, &catalog.0, &by)
-    })
-}
-
-/// See `streamrec.eda.profile`. Example: `profile_frame(pl.DataFrame({"x": [1, 2]}))`.
-#[pyfunction]
-fn profile_frame(py: Python<'_>, frame_to_profile: PyDataFrame) -> PyResult<PyDataFrame> {
-    frame(py, move || eda::profile(&frame_to_profile.0))
-}
-
-/// See `streamrec.eda.profile`. Example: `profile_ratings(ratings)`.
-#[pyfunction]
-fn profile_ratings(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame> {
-    let table = Arc::clone(&ratings.inner);
-    frame(py, move || eda::profile_ratings(&table))
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRatings>()?;
     m.add_function(wrap_pyfunction!(py_read_ratings, m)?)?;
-    m.add_function(wrap_pyfunction!(py_synth, m)?)?;
-    m.add_function(wrap_pyfunction!(rating_histogram, m)?)?;
-    m.add_function(wrap_pyfunction!(ratings_per_user, m)?)?;
-    m.add_function(wrap_pyfunction!(ratings_per_title, m)?)?;
-    m.add_function(wrap_pyfunction!(rating_count_quantiles, m)?)?;
-    m.add_function(wrap_pyfunction!(ratings_per_month, m)?)?;
-    m.add_function(wrap_pyfunction!(rating_stats_by, m)?)?;
-    m.add_function(wrap_pyfunction!(profile_frame, m)?)?;
-    m.add_function(wrap_pyfunction!(profile_ratings, m)?)?;
     Ok(())
 }
