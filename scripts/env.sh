@@ -23,6 +23,14 @@ if [ ! -f "$requirements_stamp" ]; then
 fi
 # shellcheck disable=SC1091
 . "$STREAMREC_VENV/bin/activate"
+# pyo3's build script reruns (and with it every crate above pyo3, polars included, since
+# polars-error links pyo3 under the `python` feature) whenever these two differ between builds.
+# `maturin build` sets the signature and `maturin develop` does not, so without this a wheel
+# build and the next develop or test build each recompiled polars (about 10 minutes each).
+# Every build here, maturin's and cargo's, sees the same values.
+export PYO3_PYTHON="$STREAMREC_VENV/bin/python"
+PYO3_ENVIRONMENT_SIGNATURE="$(python -c 'import sys; print(f"cpython-{sys.version_info[0]}.{sys.version_info[1]}-64bit")')"
+export PYO3_ENVIRONMENT_SIGNATURE
 
 if [ "${STREAMREC_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
     echo "== installing Debian's chromium for the browser test"
@@ -47,7 +55,6 @@ rust_unit_tests() {
     libdir="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
     libname="python$(python -c 'import sysconfig; print(sysconfig.get_config_var("LDVERSION"))')"
     (cd "$STREAMREC_ROOT" \
-        && PYO3_BUILD_EXTENSION_MODULE=1 PYO3_PYTHON="$(command -v python)" \
-            STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
+        && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
             cargo test --release --lib --features python "$@")
 }
