@@ -10,7 +10,9 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::catalog::{civil_from_days, days_from_civil, CatalogTable};
-use crate::ratings::{count_indexes, unix_day, FastHash, RatingsTable};
+use crate::ratings::{count_indexes, RatingsTable};
+use crate::util::date::unix_day;
+use crate::util::hash::FastHash;
 use crate::{Error, Result};
 
 const FOLD_CHUNK: usize = 1 << 16;

@@ -9,8 +9,8 @@ use pyo3::types::PyDict;
 use pyo3_polars::PyDataFrame;
 
 use crate::python::to_py_err;
+use crate::ratings::synth::{synth_from_catalog, SynthConfig};
 use crate::ratings::{read_ratings, resolve_source, RatingsFormat, RatingsTable};
-use crate::synth::{synth_from_catalog, SynthConfig};
 use crate::{eda, Result};
 
 /// Ratings as a compact typed table (dense user and title indexes with their id maps).
