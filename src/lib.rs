@@ -12,7 +12,6 @@ pub mod error;
 pub mod evaluation;
 pub mod ratings;
 pub mod svd;
-pub mod synth;
 pub mod util;
 
 #[cfg(feature = "python")]

@@ -69,7 +69,8 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 
-use crate::ratings::{FastHash, RatingsTable};
+use crate::ratings::RatingsTable;
+use crate::util::hash::FastHash;
 pub use crate::util::rng::Rng;
 use crate::{Error, Result};
 

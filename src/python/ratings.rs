@@ -10,7 +10,7 @@ use pyo3_polars::PyDataFrame;
 
 use super::convert::detached_frame;
 use super::to_py_err;
-use crate::ratings::{read_ratings, resolve_source, RatingsFormat, RatingsTable};
+use crate::ratings::{read_ratings_sources, RatingsFormat, RatingsTable};
 
 /// Ratings as a compact typed table (dense user and title indexes with their id maps).
 ///
@@ -203,17 +203,9 @@ fn readonly<T: numpy::Element>(array: Bound<'_, PyArray1<T>>) -> Bound<'_, PyArr
 #[pyo3(name = "read_ratings", signature = (sources, format="auto"))]
 fn py_read_ratings(py: Python<'_>, sources: Vec<PathBuf>, format: &str) -> PyResult<PyRatings> {
     let format: RatingsFormat = format.parse().map_err(to_py_err)?;
-    // TODO(lead): this sources -> paths loop is core logic; it belongs in crate::ratings
-    // (source.rs on the ratings branch), which this branch leaves untouched.
-    py.detach(|| {
-        let mut paths = Vec::new();
-        for source in &sources {
-            paths.extend(resolve_source(source)?);
-        }
-        read_ratings(&paths, format)
-    })
-    .map(PyRatings::new)
-    .map_err(to_py_err)
+    py.detach(|| read_ratings_sources(&sources, format))
+        .map(PyRatings::new)
+        .map_err(to_py_err)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::to_py_err;
-use crate::synth::{synth_from_catalog, SynthConfig};
+use crate::ratings::synth::{synth_from_catalog, SynthConfig};
 
 /// Writes Henry-shaped ratings files; see `streamrec.synth`, which fills in the defaults.
 /// Example: `synth("out", catalog_dir, scores, 1_000, 100, 0, 1)`.

@@ -8,7 +8,8 @@ const UNIX_EPOCH_FROM_CE: i32 = 719_163;
 /// Days since 1970-01-01 of a proleptic Gregorian date, `None` when the date does not exist
 /// (February 30th, month 13).
 pub fn checked_days_from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
-    NaiveDate::from_ymd_opt(year, month, day).map(|date| date.num_days_from_ce() - UNIX_EPOCH_FROM_CE)
+    NaiveDate::from_ymd_opt(year, month, day)
+        .map(|date| date.num_days_from_ce() - UNIX_EPOCH_FROM_CE)
 }
 
 /// Days since 1970-01-01 of a valid proleptic Gregorian date.
