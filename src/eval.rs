@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::ratings::RatingsTable;
-use crate::svd::{Rng, SvdModel, SvdParams};
+use crate::recommender::{SvdModel, SvdParams};
+use crate::util::rng::Rng;
 use crate::{Error, Result};
 
 /// A training table and a test table whose id maps extend the training table's.

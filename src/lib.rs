@@ -2,8 +2,9 @@
 //! dataset, answered instantly, and recommended from with a parallel SVD model.
 //!
 //! Data flows one way: files -> tables ([`catalog`], [`ratings`]) -> indexes and models
-//! ([`queries`], [`svd`]) -> answers ([`eda`], [`eval`]). The pure-Rust core has no Python in
-//! it; the `python` feature adds the thin pyo3 layer that maturin builds into `streamrec._core`.
+//! ([`queries`], [`recommender`]) -> answers ([`eda`], [`eval`]). The pure-Rust core has no
+//! Python in it; the `python` feature adds the thin pyo3 layer that maturin builds into
+//! `streamrec._core`.
 
 pub mod catalog;
 pub mod eda;
@@ -11,7 +12,7 @@ pub mod error;
 pub mod eval;
 pub mod queries;
 pub mod ratings;
-pub mod svd;
+pub mod recommender;
 pub mod synth;
 pub mod util;
 

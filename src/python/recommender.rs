@@ -1,5 +1,5 @@
 //! Python face of the recommender (`streamrec.SVD`, `streamrec.Prediction`) and of the
-//! evaluation functions. Only conversions live here; the logic is in `svd.rs` and `eval.rs`.
+//! evaluation functions. Only conversions live here; the logic is in `recommender/` and `eval.rs`.
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use pyo3_polars::{PyDataFrame, PySeries};
 use super::to_py_err;
 use crate::eval;
 use crate::ratings::{title_ids_as_text, user_ids_as_integers, RatingsTable};
-use crate::svd::{EpochReport, SvdModel, SvdParams};
+use crate::recommender::{EpochReport, SvdModel, SvdParams};
 
 /// A title id given as text or as a number (MovieLens item ids are numbers in files).
 fn title_key(title: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -425,7 +425,7 @@ impl PySvd {
         let active = reporter.is_active();
         let result = py.detach(|| {
             let mut callback = |report: EpochReport| reporter.report(report);
-            let progress: Option<crate::svd::Progress> =
+            let progress: Option<crate::recommender::Progress> =
                 if active { Some(&mut callback) } else { None };
             SvdModel::fit(&table, &params, progress)
         });
@@ -561,11 +561,11 @@ impl PySvd {
         progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let mut model: SvdModel = (**self.model()?).clone();
-        let table = ratings_table(new_ratings, Some(model.scale))?;
+        let table = ratings_table(new_ratings, Some(model.scale()))?;
         let holdout = holdout
-            .map(|h| ratings_table(h, Some(model.scale)))
+            .map(|h| ratings_table(h, Some(model.scale())))
             .transpose()?;
-        let epochs = n_epochs.unwrap_or(model.params.n_epochs);
+        let epochs = n_epochs.unwrap_or(model.params().n_epochs);
         let mut reporter = PythonProgress::new(py, progress, epochs)?;
         let active = reporter.is_active();
         let result = py.detach(|| -> crate::Result<(Option<f64>, f64, Option<f64>)> {
@@ -574,7 +574,7 @@ impl PySvd {
                 .map(|h| eval::evaluate(&model, h))
                 .transpose()?;
             let mut callback = |report: EpochReport| reporter.report(report);
-            let progress: Option<crate::svd::Progress> =
+            let progress: Option<crate::recommender::Progress> =
                 if active { Some(&mut callback) } else { None };
             let train_rmse = model.partial_fit(&table, Some(epochs), progress)?;
             let after = holdout
@@ -603,7 +603,7 @@ impl PySvd {
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PySvd> {
         let model = py.detach(|| SvdModel::load(&path)).map_err(to_py_err)?;
         Ok(PySvd {
-            params: model.params.clone(),
+            params: model.params().clone(),
             model: Some(Arc::new(model)),
         })
     }
@@ -619,13 +619,13 @@ impl PySvd {
 
     #[getter]
     fn seed(&self) -> PyResult<u64> {
-        Ok(self.model()?.seed)
+        Ok(self.model()?.seed())
     }
 
     #[getter]
     fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let m = self.model()?;
-        let array = Array2::from_shape_vec((m.n_users(), m.n_factors), m.user_factors.clone())
+        let array = Array2::from_shape_vec((m.n_users(), m.n_factors()), m.user_factors().to_vec())
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         Ok(array.into_pyarray(py))
     }
@@ -633,44 +633,45 @@ impl PySvd {
     #[getter]
     fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let m = self.model()?;
-        let array = Array2::from_shape_vec((m.n_titles(), m.n_factors), m.item_factors.clone())
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let array =
+            Array2::from_shape_vec((m.n_titles(), m.n_factors()), m.item_factors().to_vec())
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         Ok(array.into_pyarray(py))
     }
 
     #[getter]
     fn user_biases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.user_biases))
+        Ok(PyArray1::from_slice(py, self.model()?.user_biases()))
     }
 
     #[getter]
     fn item_biases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.item_biases))
+        Ok(PyArray1::from_slice(py, self.model()?.item_biases()))
     }
 
     #[getter]
     fn global_mean(&self) -> PyResult<f64> {
-        Ok(self.model()?.global_mean as f64)
+        Ok(self.model()?.global_mean() as f64)
     }
 
     #[getter]
     fn loss_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.loss_history))
+        Ok(PyArray1::from_slice(py, self.model()?.loss_history()))
     }
 
     #[getter]
     fn user_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.user_ids))
+        Ok(PyArray1::from_slice(py, self.model()?.user_ids()))
     }
 
     #[getter]
     fn title_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, &self.model()?.title_ids)
+        PyList::new(py, self.model()?.title_ids())
     }
 
     #[getter]
     fn scale(&self) -> PyResult<(f32, f32)> {
-        Ok(self.model()?.scale)
+        Ok(self.model()?.scale())
     }
 
     fn __repr__(&self) -> String {
