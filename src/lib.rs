@@ -2,7 +2,7 @@
 //! dataset, answered instantly, and recommended from with a parallel SVD model.
 //!
 //! Data flows one way: files -> tables ([`catalog`], [`ratings`]) -> indexes and models
-//! ([`catalog::Catalog`], [`svd`]) -> answers ([`eda`], [`evaluation`]). The pure-Rust core has no
+//! ([`catalog::Catalog`], [`recommender`]) -> answers ([`eda`], [`evaluation`]). The pure-Rust core has no
 //! Python in it; the `python` feature adds the thin pyo3 layer that maturin builds into
 //! `streamrec._core`.
 
@@ -11,7 +11,7 @@ pub mod eda;
 pub mod error;
 pub mod evaluation;
 pub mod ratings;
-pub mod svd;
+pub mod recommender;
 pub mod util;
 
 #[cfg(feature = "python")]

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::metrics::evaluate;
 use super::split::{kfold, TrainTest};
 use crate::ratings::RatingsTable;
-use crate::svd::{SvdModel, SvdParams};
+use crate::recommender::{SvdModel, SvdParams};
 use crate::{Error, Result};
 
 /// Scores of one fold (or one split) of a cross-validation.

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::ratings::RatingsTable;
-use crate::svd::SvdModel;
+use crate::recommender::SvdModel;
 use crate::{Error, Result};
 
 fn check_lengths(a: usize, b: usize, name: &str) -> Result<()> {

@@ -3,7 +3,7 @@
 
 use super::metrics::evaluate;
 use crate::ratings::RatingsTable;
-use crate::svd::{Progress, SvdModel};
+use crate::recommender::{Progress, SvdModel};
 use crate::Result;
 
 /// What [`partial_fit_on_holdout`] reports.
@@ -40,7 +40,7 @@ pub fn partial_fit_on_holdout(
 mod tests {
     use super::*;
     use crate::evaluation::train_test_split;
-    use crate::svd::SvdParams;
+    use crate::recommender::SvdParams;
 
     /// Users who like the titles of their own parity and dislike the others.
     fn parity_table() -> RatingsTable {

@@ -12,7 +12,7 @@ use super::recommender::{params_dict, PySvd};
 use super::to_py_err;
 use crate::evaluation;
 use crate::ratings::read_movielens_split;
-use crate::svd::SvdParams;
+use crate::recommender::SvdParams;
 
 /// Parameters for the evaluation functions: a dict of `SVD` keyword arguments.
 fn params_from_dict(params: &Bound<'_, PyDict>) -> PyResult<SvdParams> {

@@ -5,7 +5,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::svd::EpochReport;
+use crate::recommender::EpochReport;
 
 /// Turns a Python `progress` argument into a per-epoch callback run with the GIL.
 /// `True` shows a tqdm bar (tqdm.auto: a widget in notebooks), a callable gets

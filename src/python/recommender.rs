@@ -13,7 +13,7 @@ use super::convert::{ratings_table, title_key, title_keys, user_keys};
 use super::progress::PythonProgress;
 use super::to_py_err;
 use crate::evaluation;
-use crate::svd::{EpochReport, SvdModel, SvdParams};
+use crate::recommender::{EpochReport, SvdModel, SvdParams};
 
 /// One prediction: user id, title id, estimated rating, and whether it is a fallback
 /// (unknown user or title).
@@ -186,7 +186,7 @@ impl PySvd {
         let active = reporter.is_active();
         let result = py.detach(|| {
             let mut callback = |report: EpochReport| reporter.report(report);
-            let progress: Option<crate::svd::Progress> =
+            let progress: Option<crate::recommender::Progress> =
                 if active { Some(&mut callback) } else { None };
             SvdModel::fit(&table, &params, progress)
         });
@@ -322,16 +322,16 @@ impl PySvd {
         progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let mut model: SvdModel = (**self.model()?).clone();
-        let table = ratings_table(new_ratings, Some(model.scale))?;
+        let table = ratings_table(new_ratings, Some(model.scale()))?;
         let holdout = holdout
-            .map(|h| ratings_table(h, Some(model.scale)))
+            .map(|h| ratings_table(h, Some(model.scale())))
             .transpose()?;
-        let epochs = n_epochs.unwrap_or(model.params.n_epochs);
+        let epochs = n_epochs.unwrap_or(model.params().n_epochs);
         let mut reporter = PythonProgress::new(py, progress, epochs)?;
         let active = reporter.is_active();
         let result = py.detach(|| {
             let mut callback = |report: EpochReport| reporter.report(report);
-            let progress: Option<crate::svd::Progress> =
+            let progress: Option<crate::recommender::Progress> =
                 if active { Some(&mut callback) } else { None };
             evaluation::partial_fit_on_holdout(
                 &mut model,
@@ -361,7 +361,7 @@ impl PySvd {
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PySvd> {
         let model = py.detach(|| SvdModel::load(&path)).map_err(to_py_err)?;
         Ok(PySvd {
-            params: model.params.clone(),
+            params: model.params().clone(),
             model: Some(Arc::new(model)),
         })
     }
@@ -377,13 +377,13 @@ impl PySvd {
 
     #[getter]
     fn seed(&self) -> PyResult<u64> {
-        Ok(self.model()?.seed)
+        Ok(self.model()?.seed())
     }
 
     #[getter]
     fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let m = self.model()?;
-        let array = Array2::from_shape_vec((m.n_users(), m.n_factors), m.user_factors.clone())
+        let array = Array2::from_shape_vec((m.n_users(), m.n_factors()), m.user_factors().to_vec())
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         Ok(array.into_pyarray(py))
     }
@@ -391,44 +391,45 @@ impl PySvd {
     #[getter]
     fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let m = self.model()?;
-        let array = Array2::from_shape_vec((m.n_titles(), m.n_factors), m.item_factors.clone())
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let array =
+            Array2::from_shape_vec((m.n_titles(), m.n_factors()), m.item_factors().to_vec())
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         Ok(array.into_pyarray(py))
     }
 
     #[getter]
     fn user_biases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.user_biases))
+        Ok(PyArray1::from_slice(py, self.model()?.user_biases()))
     }
 
     #[getter]
     fn item_biases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.item_biases))
+        Ok(PyArray1::from_slice(py, self.model()?.item_biases()))
     }
 
     #[getter]
     fn global_mean(&self) -> PyResult<f64> {
-        Ok(self.model()?.global_mean as f64)
+        Ok(self.model()?.global_mean() as f64)
     }
 
     #[getter]
     fn loss_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.loss_history))
+        Ok(PyArray1::from_slice(py, self.model()?.loss_history()))
     }
 
     #[getter]
     fn user_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        Ok(PyArray1::from_slice(py, &self.model()?.user_ids))
+        Ok(PyArray1::from_slice(py, self.model()?.user_ids()))
     }
 
     #[getter]
     fn title_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, &self.model()?.title_ids)
+        PyList::new(py, self.model()?.title_ids())
     }
 
     #[getter]
     fn scale(&self) -> PyResult<(f32, f32)> {
-        Ok(self.model()?.scale)
+        Ok(self.model()?.scale())
     }
 
     fn __repr__(&self) -> String {

@@ -1,0 +1,354 @@
+//! The model file: `SRSVDMDL`, format version, payload length, payload (parameters, id maps,
+//! factors, biases, counts, rated lists, loss history), checksum; all little-endian.
+
+use std::path::Path;
+
+use super::model::SvdModel;
+use super::params::SvdParams;
+use crate::{Error, Result};
+
+const MAGIC: &[u8; 8] = b"SRSVDMDL";
+/// Bumped whenever the payload layout changes; other versions are refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// FNV-1a over 64-bit little-endian words (the tail zero-padded): a fast checksum that
+/// catches truncation and flipped bytes (not a defence against deliberate tampering).
+pub fn checksum(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01B3;
+    let mut hash = OFFSET ^ bytes.len() as u64;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for word in words {
+        hash ^= u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        hash = hash.wrapping_mul(PRIME);
+    }
+    let mut last = [0u8; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    hash ^= u64::from_le_bytes(last);
+    hash.wrapping_mul(PRIME)
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn f32(&mut self, v: f32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn opt_f32(&mut self, v: Option<f32>) {
+        self.u8(v.is_some() as u8);
+        self.f32(v.unwrap_or(0.0));
+    }
+    fn f32s(&mut self, values: &[f32]) {
+        self.u64(values.len() as u64);
+        for v in values {
+            self.f32(*v);
+        }
+    }
+    fn u32s(&mut self, values: &[u32]) {
+        self.u64(values.len() as u64);
+        for v in values {
+            self.u32(*v);
+        }
+    }
+    fn u64s(&mut self, values: &[u64]) {
+        self.u64(values.len() as u64);
+        for v in values {
+            self.u64(*v);
+        }
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        let end = self
+            .position
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len());
+        let end = end.ok_or_else(|| format!("payload ends early at byte {}", self.position))?;
+        let slice = &self.bytes[self.position..end];
+        self.position = end;
+        Ok(slice)
+    }
+    fn u8(&mut self) -> std::result::Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> std::result::Result<u32, String> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn u64(&mut self) -> std::result::Result<u64, String> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn f32(&mut self) -> std::result::Result<f32, String> {
+        Ok(f32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn opt_f32(&mut self) -> std::result::Result<Option<f32>, String> {
+        let present = self.u8()? != 0;
+        let value = self.f32()?;
+        Ok(present.then_some(value))
+    }
+    fn len(&mut self, item_size: usize) -> std::result::Result<usize, String> {
+        let n = self.u64()? as usize;
+        if n.saturating_mul(item_size) > self.bytes.len() - self.position {
+            return Err(format!(
+                "length {n} at byte {} exceeds the payload",
+                self.position
+            ));
+        }
+        Ok(n)
+    }
+    fn f32s(&mut self) -> std::result::Result<Vec<f32>, String> {
+        let n = self.len(4)?;
+        Ok(self
+            .take(n * 4)?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
+            .collect())
+    }
+    fn u32s(&mut self) -> std::result::Result<Vec<u32>, String> {
+        let n = self.len(4)?;
+        Ok(self
+            .take(n * 4)?
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4")))
+            .collect())
+    }
+    fn u64s(&mut self) -> std::result::Result<Vec<u64>, String> {
+        let n = self.len(8)?;
+        Ok(self
+            .take(n * 8)?
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8")))
+            .collect())
+    }
+    fn string(&mut self) -> std::result::Result<String, String> {
+        let n = self.len(1)?;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "an id is not UTF-8".to_string())
+    }
+}
+
+impl SvdModel {
+    fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::with_capacity(
+            (self.user_factors.len() + self.item_factors.len() + self.rated_titles.len()) * 4
+                + 1024,
+        ));
+        let p = &self.params;
+        w.u64(p.n_factors as u64);
+        w.u64(p.n_epochs as u64);
+        w.u8(p.biased as u8);
+        w.f32(p.init_mean);
+        w.f32(p.init_std_dev);
+        w.f32(p.lr_all);
+        w.f32(p.reg_all);
+        for v in [
+            p.lr_bu, p.lr_bi, p.lr_pu, p.lr_qi, p.reg_bu, p.reg_bi, p.reg_pu, p.reg_qi,
+        ] {
+            w.opt_f32(v);
+        }
+        w.u8(p.random_state.is_some() as u8);
+        w.u64(p.random_state.unwrap_or(0));
+        w.u64(self.seed);
+        w.f32(self.global_mean);
+        w.f32(self.scale.0);
+        w.f32(self.scale.1);
+        w.u32(self.generation);
+        w.u64s(
+            &self
+                .user_ids
+                .iter()
+                .map(|&id| id as u64)
+                .collect::<Vec<_>>(),
+        );
+        w.u64(self.title_ids.len() as u64);
+        for id in &self.title_ids {
+            w.str(id);
+        }
+        w.f32s(&self.user_biases);
+        w.f32s(&self.item_biases);
+        w.f32s(&self.user_factors);
+        w.f32s(&self.item_factors);
+        w.u32s(&self.user_counts);
+        w.u32s(&self.item_counts);
+        w.u64s(&self.rated_offsets);
+        w.u32s(&self.rated_titles);
+        w.u64s(
+            &self
+                .loss_history
+                .iter()
+                .map(|l| l.to_bits())
+                .collect::<Vec<_>>(),
+        );
+        w.0
+    }
+
+    fn decode(payload: &[u8]) -> std::result::Result<SvdModel, String> {
+        let mut r = Reader {
+            bytes: payload,
+            position: 0,
+        };
+        let n_factors = r.u64()? as usize;
+        let n_epochs = r.u64()? as usize;
+        let biased = r.u8()? != 0;
+        let init_mean = r.f32()?;
+        let init_std_dev = r.f32()?;
+        let lr_all = r.f32()?;
+        let reg_all = r.f32()?;
+        let mut per_parameter = [None; 8];
+        for slot in per_parameter.iter_mut() {
+            *slot = r.opt_f32()?;
+        }
+        let has_state = r.u8()? != 0;
+        let state = r.u64()?;
+        let [lr_bu, lr_bi, lr_pu, lr_qi, reg_bu, reg_bi, reg_pu, reg_qi] = per_parameter;
+        let params = SvdParams {
+            n_factors,
+            n_epochs,
+            biased,
+            init_mean,
+            init_std_dev,
+            lr_all,
+            reg_all,
+            lr_bu,
+            lr_bi,
+            lr_pu,
+            lr_qi,
+            reg_bu,
+            reg_bi,
+            reg_pu,
+            reg_qi,
+            random_state: has_state.then_some(state),
+        };
+        let seed = r.u64()?;
+        let global_mean = r.f32()?;
+        let scale = (r.f32()?, r.f32()?);
+        let generation = r.u32()?;
+        let user_ids: Vec<i64> = r.u64s()?.into_iter().map(|id| id as i64).collect();
+        let n_titles = r.len(8)?;
+        let title_ids = (0..n_titles)
+            .map(|_| r.string())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let model = SvdModel {
+            user_index: user_ids
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| (id, i as u32))
+                .collect(),
+            title_index: title_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i as u32))
+                .collect(),
+            params,
+            seed,
+            n_factors,
+            global_mean,
+            scale,
+            user_biases: r.f32s()?,
+            item_biases: r.f32s()?,
+            user_factors: r.f32s()?,
+            item_factors: r.f32s()?,
+            user_counts: r.u32s()?,
+            item_counts: r.u32s()?,
+            rated_offsets: r.u64s()?,
+            rated_titles: r.u32s()?,
+            loss_history: r.u64s()?.into_iter().map(f64::from_bits).collect(),
+            user_ids,
+            title_ids,
+            generation,
+            item_norms: Vec::new(),
+        };
+        let (nu, nt) = (model.user_ids.len(), model.title_ids.len());
+        let consistent = model.user_biases.len() == nu
+            && model.item_biases.len() == nt
+            && model.user_factors.len() == nu * n_factors
+            && model.item_factors.len() == nt * n_factors
+            && model.user_counts.len() == nu
+            && model.item_counts.len() == nt
+            && model.rated_offsets.len() == nu + 1
+            && model.rated_offsets.last().copied() == Some(model.rated_titles.len() as u64)
+            && model.rated_titles.iter().all(|&t| (t as usize) < nt)
+            && r.position == payload.len();
+        if !consistent {
+            return Err("inconsistent sizes in the payload".to_string());
+        }
+        Ok(model)
+    }
+
+    /// Writes the model: `SRSVDMDL`, format version (u32), payload length (u64), payload,
+    /// checksum of the payload (u64), all little-endian.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let payload = self.encode();
+        let mut bytes = Vec::with_capacity(payload.len() + 28);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        bytes.extend_from_slice(&checksum(&payload).to_le_bytes());
+        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    }
+
+    /// Reads a model written by [`SvdModel::save`]; refuses another format version, a file
+    /// that is not a model, and a truncated or damaged one.
+    pub fn load(path: impl AsRef<Path>) -> Result<SvdModel> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let refuse = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        if bytes.len() < 20 || &bytes[..8] != MAGIC {
+            return Err(refuse(
+                "not a streamrec SVD model file (missing the SRSVDMDL header)".into(),
+            ));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(refuse(format!(
+                "model format version {version}; this streamrec reads version {FORMAT_VERSION} (retrain or save it with a matching streamrec)"
+            )));
+        }
+        let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes")) as usize;
+        if bytes.len() != 20usize.saturating_add(length).saturating_add(8) {
+            return Err(refuse(format!(
+                "file is {} bytes, the header announces {} (truncated or damaged)",
+                bytes.len(),
+                length.saturating_add(28)
+            )));
+        }
+        let payload = &bytes[20..20 + length];
+        let stored = u64::from_le_bytes(bytes[20 + length..].try_into().expect("8 bytes"));
+        if checksum(payload) != stored {
+            return Err(refuse("checksum mismatch: the file is damaged".into()));
+        }
+        let mut model =
+            SvdModel::decode(payload).map_err(|m| refuse(format!("damaged payload: {m}")))?;
+        model.ensure_item_norms();
+        Ok(model)
+    }
+}
