@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import _core, eda, evaluation
 from ._core import SVD, Catalog, Prediction, Ratings, read_catalog
-from ._platforms import PLATFORMS
+from ._core import PLATFORMS
 
 __all__ = [
     "PLATFORMS",

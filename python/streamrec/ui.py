@@ -24,7 +24,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 import pandas as pd
 
-from ._platforms import PLATFORMS
+from ._core import PLATFORMS
 from .service import ServiceError, StreamrecService
 
 RESULT_COLUMNS = ["Title", "Platform", "Type", "Year", "Genres"]

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from .._platforms import PLATFORMS
+from .._core import PLATFORMS
 from ..service import ServiceError, UnknownIdError, short_repr
 from .limits import MAX_FOLD_IN_RATINGS, MAX_N, MAX_USER_ID, RATING_SCALE, SCORE_RANGE
 from .schemas import ErrorResponse

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._platforms import PLATFORMS
+from .._core import PLATFORMS
 from ..service import StreamrecService
 from .limits import SCORE_RANGE
 

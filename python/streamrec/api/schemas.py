@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from .._platforms import PLATFORMS
+from .._core import PLATFORMS
 from .limits import MAX_FOLD_IN_RATINGS, MAX_N, RATING_SCALE
 
 # Built from the one list of platform names; the same members, type and description as a class
