@@ -58,3 +58,14 @@ rust_unit_tests() {
         && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
             cargo test --release --lib --features python "$@")
 }
+
+# The crate doc's runnable tour (and any other doc example of the core). The binding layer's
+# docs are Python docstrings whose indented blocks rustdoc would take for Rust: skipped.
+rust_doc_tests() {
+    local libdir libname
+    libdir="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
+    libname="python$(python -c 'import sysconfig; print(sysconfig.get_config_var("LDVERSION"))')"
+    (cd "$STREAMREC_ROOT" \
+        && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
+            cargo test --release --doc --features python -- --skip src/python/)
+}

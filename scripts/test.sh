@@ -9,6 +9,7 @@ build_extension
 
 echo "== cargo test (the pure Rust core; no Python code runs)"
 rust_unit_tests
+rust_doc_tests
 
 echo "== pytest"
 python -m pytest -q -p no:cacheprovider "$@"
