@@ -11,7 +11,6 @@ use super::clean::{lowercase, lowercase_borrowed, trim};
 use super::csv::CsvRecords;
 use super::model::CatalogTable;
 use super::read::{check_header, read_text};
-use crate::ratings::RatingsTable;
 use crate::util::hash::FxHashMap;
 use crate::{Error, Result};
 
@@ -139,16 +138,6 @@ impl CatalogTable {
         }
         self.rating_counts = None;
         scores.len() - matched
-    }
-
-    /// Sets each title's score to its mean rating in `ratings` and its rating count (null score,
-    /// count 0 for unrated titles). Returns how many ratings name no title of the catalog.
-    pub fn attach_ratings(&mut self, ratings: &RatingsTable) -> usize {
-        let stats = ratings.title_stats();
-        self.attach_title_stats(ratings.title_ids.iter().zip(&stats).map(|(id, stat)| {
-            let mean = (stat.count > 0).then_some(stat.mean);
-            (id.as_str(), mean, stat.count)
-        }))
     }
 
     /// Sets each title's score and rating count from per-title statistics `(id, mean rating,

@@ -31,6 +31,7 @@ pub mod synth;
 mod table;
 #[cfg(test)]
 mod tests;
+mod train_test;
 
 pub use format::RatingsFormat;
 pub use frame::{title_ids_as_text, user_ids_as_integers};
@@ -39,3 +40,4 @@ pub use read::{read_ratings, read_ratings_source, read_ratings_sources};
 pub use source::resolve_source;
 pub(crate) use stats::count_indexes;
 pub use table::{RatingsTable, TitleStat, UnknownTitles};
+pub use train_test::TrainTest;

@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::evaluation::TrainTest;
-use crate::ratings::RatingsTable;
+use super::{RatingsTable, TrainTest};
 use crate::{Error, Result};
 
 /// The official MovieLens 100K splits.

@@ -7,6 +7,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::table::{RatingsTable, TitleStat, UnknownTitles};
+use crate::catalog::CatalogTable;
 use crate::Result;
 
 impl RatingsTable {
@@ -123,4 +124,18 @@ pub(crate) fn count_indexes(indexes: &[u32], n: usize) -> Vec<u32> {
                 a
             },
         )
+}
+
+/// The catalog takes its scores from ratings here, on the ratings side, so that the catalog
+/// stage needs nothing from the stages after it.
+impl CatalogTable {
+    /// Sets each title's score to its mean rating in `ratings` and its rating count (null score,
+    /// count 0 for unrated titles). Returns how many ratings name no title of the catalog.
+    pub fn attach_ratings(&mut self, ratings: &RatingsTable) -> usize {
+        let stats = ratings.title_stats();
+        self.attach_title_stats(ratings.title_ids.iter().zip(&stats).map(|(id, stat)| {
+            let mean = (stat.count > 0).then_some(stat.mean);
+            (id.as_str(), mean, stat.count)
+        }))
+    }
 }
