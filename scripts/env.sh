@@ -50,22 +50,22 @@ build_extension() {
 # configuration maturin gives it (PYO3_BUILD_EXTENSION_MODULE, this interpreter). An extension
 # must not link libpython but a test executable must, so build.rs links it for this build only.
 # (A plain `cargo test` works too, without Python, but resolves polars' features differently.)
+#
+# `<dir>:<name>` of this interpreter's libpython, for build.rs (test executables only).
+libpython_for_tests() {
+    python -c 'import sysconfig as s; print(s.get_config_var("LIBDIR") + ":python" + s.get_config_var("LDVERSION"))'
+}
+
 rust_unit_tests() {
-    local libdir libname
-    libdir="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
-    libname="python$(python -c 'import sysconfig; print(sysconfig.get_config_var("LDVERSION"))')"
     (cd "$STREAMREC_ROOT" \
-        && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
+        && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$(libpython_for_tests)" \
             cargo test --release --lib --features python "$@")
 }
 
 # The crate doc's runnable tour (and any other doc example of the core). The binding layer's
 # docs are Python docstrings whose indented blocks rustdoc would take for Rust: skipped.
 rust_doc_tests() {
-    local libdir libname
-    libdir="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
-    libname="python$(python -c 'import sysconfig; print(sysconfig.get_config_var("LDVERSION"))')"
     (cd "$STREAMREC_ROOT" \
-        && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$libdir:$libname" \
+        && PYO3_BUILD_EXTENSION_MODULE=1 STREAMREC_TEST_LIBPYTHON="$(libpython_for_tests)" \
             cargo test --release --doc --features python -- --skip src/python/)
 }
