@@ -99,8 +99,10 @@ def main() -> None:
         print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
 
     lines = [
-        f"A/B: A = {args.a}, B = {args.b}; {args.rounds} rounds in alternation, "
-        "each run a fresh process; medians.",
+        (
+            f"A/B: A = {args.a}, B = {args.b}; {args.rounds} rounds in alternation, "
+            "each run a fresh process; medians."
+        ),
         "",
         "| case | figure | A | B | B / A |",
         "|---|---|---:|---:|---:|",
