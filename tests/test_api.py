@@ -6,6 +6,7 @@ the tests, never copied from streamrec's output.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import numpy as np
@@ -357,10 +358,169 @@ def test_fold_in_errors(client):
         422,
         "n",
     )
-    broken = client.post(
-        "/recommend/ratings", content=b"{not json", headers={"content-type": "application/json"}
-    )
-    assert broken.status_code == 422
+
+
+JSON = {"content-type": "application/json"}
+ERROR_KEYS = {"detail", "parameter", "accepted"}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "expecting property name enclosed in double quotes at character 1"),
+        (b'{"ratings": [{"title_id": "ns1", "rating": 4}]', "expecting ',' delimiter"),
+        (b"[1, 2,]", "at character 6"),
+        (b'{"ratings": "\xff"}', "cannot be decoded as UTF-8"),
+    ],
+)
+def test_malformed_json_body_is_400(client, body, reason):
+    """Issue 16 item 7: a body that is not JSON is a 400 saying so (not a 422 about "[0]: {}")."""
+    response = client.post("/recommend/ratings", content=body, headers=JSON)
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert set(answer) == ERROR_KEYS
+    assert answer["detail"].startswith("body is not valid JSON"), answer
+    assert reason in answer["detail"], answer
+    assert answer["parameter"] == "body"
+    assert '"ratings"' in answer["accepted"]
+    schema = client.get("/openapi.json").json()
+    documented = schema["paths"]["/recommend/ratings"]["post"]["responses"]
+    assert "not valid JSON" in documented["400"]["description"]
+
+
+def test_fold_in_rating_hint_is_about_ratings_only(client):
+    """Issue 16 item 9: the hint for a fold-in rating is the rating scale, not /get_contents'."""
+    outside = {"ratings": [{"title_id": "ns1", "rating": 6}]}
+    answer = client.post("/recommend/ratings", json=outside).json()
+    assert answer["parameter"] == "ratings[0].rating"
+    assert answer["accepted"] == "a number from 0.5 to 5.0", answer
+    assert "get_contents" not in answer["detail"] and "pg-13" not in answer["detail"]
+    contents = client.get("/get_contents", params={"rating": ""}).json()
+    assert "pg-13" in contents["accepted"] and "0.5" not in contents["accepted"], contents
+
+
+def test_fold_in_title_the_model_never_saw_names_the_rating_and_why(loaded, rows):
+    """Issue 16 item 9: a catalog title without ratings in the model is named with its position."""
+    import polars as pl
+    import streamrec as sr
+    from fastapi.testclient import TestClient
+    from streamrec.api import create_app
+
+    catalog, _, _ = loaded
+    frame = pl.DataFrame(
+        {"user_id": [1, 1, 2, 2, 3], "title_id": ["ns1", "ns2", "ns1", "as1", "ns2"]}
+    ).with_columns(rating=pl.Series([4.0, 3.0, 5.0, 2.0, 4.5], dtype=pl.Float32))
+    small = sr.SVD(n_factors=2, n_epochs=2, random_state=0).fit(sr.Ratings.from_polars(frame))
+    unseen = next(r["id"] for r in rows if r["id"] not in set(small.title_ids))
+    client = TestClient(create_app(catalog, small))
+    body = {"ratings": [{"title_id": "ns1", "rating": 4.0}, {"title_id": unseen, "rating": 5.0}]}
+    response = client.post("/recommend/ratings", json=body)
+    answer = assert_error(response, 404, "ratings[1].title_id", unseen, "no ratings")
+    assert answer["parameter"] == "ratings[1].title_id"
+    assert "training ratings" in answer["accepted"]
+    ok = client.post("/recommend/ratings", json={"ratings": [{"title_id": "ns1", "rating": 4.0}]})
+    assert ok.status_code == 200, ok.text
+
+
+def one_mb_of_ratings() -> bytes:
+    item = b'{"title_id": "ns1", "rating": 4.0}'
+    count = (1 << 20) // (len(item) + 1)
+    return b'{"ratings": [' + b",".join([item] * count) + b"]}"
+
+
+def test_body_over_the_limit_is_413_with_the_error_shape(client):
+    """Issue 16 item 5: a 1 MB POST is refused with 413 and the API's error JSON."""
+    body = one_mb_of_ratings()
+    started = time.perf_counter()
+    response = client.post("/recommend/ratings", content=body, headers=JSON)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 413, response.text
+    answer = response.json()
+    assert set(answer) == ERROR_KEYS
+    assert answer["parameter"] == "body"
+    assert f"{len(body):,} bytes" in answer["detail"] and "65,536" in answer["detail"], answer
+    assert "65,536" in answer["accepted"]
+    assert elapsed < 1.0, elapsed
+    schema = client.get("/openapi.json").json()
+    assert "413" in schema["paths"]["/recommend/ratings"]["post"]["responses"]
+    assert "65,536 bytes is refused with 413" in schema["info"]["description"]
+
+
+def test_body_of_unknown_length_is_counted(client):
+    """A chunked body (no Content-Length) is counted as it arrives and refused past the limit."""
+
+    def chunks(total: int):
+        yield b'{"ratings": [{"title_id": "ns1", "rating": 4.0}], "n": 3, "pad": "'
+        for _ in range(total // 4096):
+            yield b"x" * 4096
+        yield b'"}'
+
+    big = client.post("/recommend/ratings", content=chunks(200_000), headers=JSON)
+    assert big.status_code == 413, big.text
+    assert "chunked body is larger than the limit of 65,536 bytes" in big.json()["detail"]
+    small = client.post("/recommend/ratings", content=chunks(8192), headers=JSON)
+    assert small.status_code == 200, small.text
+    assert len(small.json()["items"]) == 3
+
+
+def test_body_limit_is_configurable(loaded):
+    from fastapi.testclient import TestClient
+    from streamrec.api import create_app
+
+    catalog, model, _ = loaded
+    client = TestClient(create_app(catalog, model, max_body_bytes=100))
+    fits = b'{"ratings": [{"title_id": "ns1", "rating": 4.0}]}'
+    too_big = b'{"ratings": [' + b",".join([b'{"title_id": "ns1", "rating": 4.0}'] * 3) + b"]}"
+    assert len(fits) <= 100 < len(too_big)
+    assert client.post("/recommend/ratings", content=fits, headers=JSON).status_code == 200
+    refused = client.post("/recommend/ratings", content=too_big, headers=JSON)
+    assert refused.status_code == 413
+    assert "limit of 100 bytes" in refused.json()["detail"]
+    with pytest.raises(ValueError, match="max_body_bytes"):
+        create_app(catalog, model, max_body_bytes=0)
+
+
+def test_body_limit_refuses_before_reading(app):
+    """A declared length over the limit is answered without a single receive() of the body."""
+    import asyncio
+
+    received: list[dict] = []
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        # The declared 1 MB in 16 chunks, as a server would hand them on.
+        received.append({})
+        return {"type": "http.request", "body": b" " * 65536, "more_body": len(received) < 16}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/recommend/ratings",
+        "raw_path": b"/recommend/ratings",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"1048576")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    assert received == []
+    assert sent[0]["status"] == 413
+    assert b"1,048,576 bytes" in sent[1]["body"]
+
+
+def test_unknown_paths_and_methods_answer_the_error_shape(client):
+    missing = client.get("/no/such/path")
+    assert missing.status_code == 404 and set(missing.json()) == ERROR_KEYS
+    wrong = client.delete("/health")
+    assert wrong.status_code == 405 and set(wrong.json()) == ERROR_KEYS
+    assert wrong.headers["allow"] == "GET"
 
 
 def test_bad_search_parameters(client):

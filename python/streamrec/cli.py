@@ -16,34 +16,76 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with each option's default, except where there is none to show (None, a flag)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _positive_int(text: str) -> int:
-    value = int(text.replace("_", ""))
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an integer: give an integer >= 1"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not accepted: give an integer >= 1")
     return value
 
 
 def _port(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"port {text!r} is not an integer: give a port from 1 to 65535"
+        ) from None
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port {text!r} is not accepted: give 1 to 65535")
     return value
 
 
+def _platform_file(text: str) -> tuple[str, str]:
+    from streamrec import PLATFORMS
+
+    platform, sep, path = text.partition("=")
+    platform = platform.strip().lower()
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: expected PLATFORM=PATH, e.g. netflix=netflix_titles.csv"
+        )
+    if platform not in PLATFORMS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: unknown platform {platform!r}; accepted: {', '.join(PLATFORMS)}"
+        )
+    return platform, path
+
+
 def _catalog_source(args: argparse.Namespace) -> Any:
     if args.file:
-        source = {}
-        for item in args.file:
-            platform, sep, path = item.partition("=")
-            if not sep:
-                raise SystemExit(f"--file {item!r}: expected PLATFORM=PATH, e.g. netflix=n.csv")
+        source: dict[str, str] = {}
+        for platform, path in args.file:
+            if platform in source:
+                args.parser.error(
+                    f"argument --file: {platform} is given twice "
+                    f"({source[platform]} and {path}); give each platform once"
+                )
             source[platform] = path
         return source
     return args.source
+
+
+def _say(message: str) -> None:
+    # Flushed at once: serve's lines (its URLs above all) must show while it runs, also when its
+    # output goes to a pipe or a log rather than a terminal.
+    print(message, flush=True)
 
 
 def _scores(text: str) -> str | None:
@@ -55,11 +97,13 @@ def cmd_etl(args: argparse.Namespace) -> int:
     import polars as pl
 
     import streamrec as sr
+    from streamrec.server import check_data_dir
 
+    source = _catalog_source(args)
+    out = check_data_dir(args.out)
     started = time.perf_counter()
-    catalog = sr.Catalog(_catalog_source(args), scores=_scores(args.scores))
+    catalog = sr.Catalog(source, scores=_scores(args.scores))
     elapsed = time.perf_counter() - started
-    out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     catalog.write_parquet(str(out / "catalog.parquet"))
     catalog.write_csv(str(out / "catalog.csv"))
@@ -148,9 +192,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Builds the server's artifacts without serving."""
-    from streamrec.server import build_artifacts, default_data_dir
+    from streamrec.server import build_artifacts
 
-    build_artifacts(args.data_dir or default_data_dir(), args.ratings)
+    build_artifacts(args.data_dir, args.ratings, progress=_say)
     return 0
 
 
@@ -165,6 +209,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         n_ratings=args.ratings,
         rebuild=args.rebuild,
         ui=not args.no_ui,
+        max_body_bytes=args.max_body_bytes,
+        progress=_say,
     )
     return 0
 
@@ -176,45 +222,103 @@ def build_parser() -> argparse.ArgumentParser:
 
         build_parser().parse_args(["serve", "--port", "8001"])
     """
-    from streamrec.server import FULL_RATINGS
+    from streamrec.api.limits import MAX_BODY_BYTES
+    from streamrec.server import FULL_RATINGS, default_data_dir
 
+    data_dir = str(default_data_dir())
     parser = argparse.ArgumentParser(
         prog="streamrec",
         description="Streaming catalogs, full-scale ratings and an SVD recommender (Rust core).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the API (/docs) and the UI (/ui)")
-    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback only)")
-    serve.add_argument("--port", type=_port, default=8000, help="default 8000")
-    serve.add_argument("--data-dir", help="artifacts folder (default ~/.cache/streamrec/artifacts)")
+    # No abbreviated options for serve: scripts/run.sh finds --data-dir among serve's arguments.
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API (/docs) and the UI (/ui)",
+        description="Serve the API (/docs) and the UI (/ui), building the artifacts first when "
+        "the data folder has none.",
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on: 127.0.0.1 is this machine only, 0.0.0.0 every interface",
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on")
+    serve.add_argument(
+        "--data-dir",
+        default=data_dir,
+        metavar="DIR",
+        help="artifacts folder (created when missing; $STREAMREC_DATA_DIR sets the default)",
+    )
     serve.add_argument(
         "--ratings",
         type=_positive_int,
-        help=f"how many ratings to generate when building (default {FULL_RATINGS:,}, or what "
-        "is already built)",
+        metavar="N",
+        help=f"how many ratings to generate when building (default: what is already built, or "
+        f"{FULL_RATINGS:,}); another number rebuilds",
     )
     serve.add_argument("--rebuild", action="store_true", help="rebuild the artifacts")
     serve.add_argument("--no-ui", action="store_true", help="serve the API only")
+    serve.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        metavar="BYTES",
+        default=MAX_BODY_BYTES,
+        help="largest request body accepted; a larger one gets 413 without being read",
+    )
     serve.set_defaults(run=cmd_serve)
 
-    build = commands.add_parser("build", help="build the server's artifacts and stop")
-    build.add_argument("--data-dir", help="artifacts folder (default ~/.cache/streamrec/artifacts)")
-    build.add_argument("--ratings", type=_positive_int, default=FULL_RATINGS)
+    build = commands.add_parser(
+        "build",
+        help="build the server's artifacts and stop",
+        description="Build the artifacts `streamrec serve` runs on, and stop.",
+        formatter_class=_HelpFormatter,
+    )
+    build.add_argument(
+        "--data-dir",
+        default=data_dir,
+        metavar="DIR",
+        help="artifacts folder (created when missing; $STREAMREC_DATA_DIR sets the default)",
+    )
+    build.add_argument(
+        "--ratings",
+        type=_positive_int,
+        default=FULL_RATINGS,
+        metavar="N",
+        help="how many ratings to generate",
+    )
     build.set_defaults(run=cmd_build)
 
-    etl = commands.add_parser("etl", help="catalog ETL -> Parquet + CSV, summary, sample queries")
-    etl.add_argument("--source", help="folder of the four platform CSVs (default: bundled)")
+    etl = commands.add_parser(
+        "etl",
+        help="catalog ETL -> Parquet + CSV, summary, sample queries",
+        description="Catalog ETL of the four platform files -> catalog.parquet and catalog.csv in "
+        "the data folder (the one `streamrec serve` uses), then a summary and sample answers.",
+        formatter_class=_HelpFormatter,
+    )
     etl.add_argument(
-        "--file", action="append", metavar="PLATFORM=PATH", help="one platform file (repeatable)"
+        "--source", metavar="DIR", help="folder of the four platform CSVs (default: bundled)"
+    )
+    etl.add_argument(
+        "--file",
+        action="append",
+        type=_platform_file,
+        metavar="PLATFORM=PATH",
+        help="one platform file instead of the bundled one (repeatable)",
     )
     etl.add_argument("--scores", default="bundled", help="'bundled', 'none' or a movieId,score CSV")
     etl.add_argument(
+        "--data-dir",
         "--out",
-        default=str(Path.home() / ".cache" / "streamrec" / "artifacts"),
-        help="output folder (default ~/.cache/streamrec/artifacts)",
+        dest="out",
+        default=data_dir,
+        metavar="DIR",
+        help="output folder (created when missing; $STREAMREC_DATA_DIR sets the default)",
     )
-    etl.set_defaults(run=cmd_etl)
+    etl.set_defaults(run=cmd_etl, parser=etl)
 
     synth = commands.add_parser("synth", help="Henry-shaped ratings -> CSV files in a folder")
     synth.add_argument("out_dir")

@@ -98,7 +98,8 @@ class StreamrecService:
         }
         self.model_user_ids = model.user_ids
         self.n_users = len(self.model_user_ids)
-        self.n_model_titles = len(model.title_ids)
+        self._model_titles = frozenset(model.title_ids)
+        self.n_model_titles = len(self._model_titles)
         if sample_users is None:
             sample_users = [int(u) for u in self.model_user_ids[:200]]
         self.sample_users = list(sample_users)
@@ -201,15 +202,26 @@ class StreamrecService:
     def recommend_for_ratings(self, ratings: Sequence[tuple[str, float]], n: int) -> dict[str, Any]:
         """Top-``n`` titles for a new user given ``(title_id, rating)`` pairs (fold-in).
 
-        An id outside the catalog or the model raises :class:`UnknownIdError`; ratings the model
-        cannot fold in raise :class:`InvalidRatingsError`.
+        An id outside the catalog, or a catalog title the model was not trained on, raises
+        :class:`UnknownIdError` naming the rating; ratings the model cannot fold in raise
+        :class:`InvalidRatingsError`.
         """
         for index, (title_id, _) in enumerate(ratings):
+            name = f"ratings[{index}].title_id"
             if title_id not in self._summaries:
                 raise UnknownIdError(
-                    f"ratings[{index}].title_id: unknown title id {short_repr(title_id)}",
-                    parameter=f"ratings[{index}].title_id",
+                    f"{name}: unknown title id {short_repr(title_id)}; "
+                    "use /titles?search=... to find one",
+                    parameter=name,
                     accepted="a catalog title id such as 'ns1'",
+                )
+            if title_id not in self._model_titles:
+                raise UnknownIdError(
+                    f"{name}: title {short_repr(title_id)} is in the catalog but has no ratings in "
+                    "the model's training data, so the model has no factors to fold it in with; "
+                    "rate titles the model was trained on",
+                    parameter=name,
+                    accepted="a title id that appears in the training ratings",
                 )
         try:
             pairs = self.model.recommend_for_ratings(list(ratings), n=n)

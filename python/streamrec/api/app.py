@@ -23,16 +23,16 @@ from fastapi import Body, FastAPI, Path, Query
 
 from .. import __version__
 from ..service import StreamrecService
-from .errors import ERROR_RESPONSES, accepted_values, install_error_handlers
+from .body import BodyLimit
+from .errors import BODY_ERROR_RESPONSES, ERROR_RESPONSES, accepted_values, install_error_handlers
 from .fast import FastQueries
-from .limits import MAX_N, MAX_USER_ID, SCORE_RANGE
+from .limits import MAX_BODY_BYTES, MAX_N, MAX_USER_ID, SCORE_RANGE
 from .schemas import (
     ActorResponse,
     ContentsResponse,
     CountryCountResponse,
     DurationType,
     DurationTypeParam,
-    ErrorResponse,
     FoldInRecommendations,
     Health,
     MaxDurationResponse,
@@ -58,13 +58,16 @@ def create_app(
     sample_users: Sequence[int] | None = None,
     ui_status: Callable[[], str] | None = None,
     fast_queries: bool = True,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """Builds the FastAPI app over a loaded catalog and model.
 
     ``sample_users`` are the users offered in the UI's dropdown (default: the model's first 200).
     ``ui_status`` is a callable returning the UI's state for ``/health`` (default: ``"off"``); the
     server mounts the UI itself (see :mod:`streamrec.server`). ``fast_queries=False`` leaves every
-    request to FastAPI (see :class:`~streamrec.api.fast.FastQueries`).
+    request to FastAPI (see :class:`~streamrec.api.fast.FastQueries`). A request body larger than
+    ``max_body_bytes`` (default 64 KB) is refused with 413 before it is read
+    (see :class:`~streamrec.api.body.BodyLimit`).
 
     Example::
 
@@ -72,16 +75,23 @@ def create_app(
         client = TestClient(create_app(sr.Catalog(), model))
         client.get("/get_count_platform", params={"platform": "netflix"}).json()["count"]
     """
+    if max_body_bytes < 1:
+        raise ValueError(f"max_body_bytes: {max_body_bytes} is not accepted; give an integer >= 1")
     service = StreamrecService(catalog, model, sample_users=sample_users)
     app = FastAPI(
         title="streamrec",
         version=__version__,
         description=(
             "Catalog queries over four streaming platforms and SVD recommendations, "
-            "served from a Rust core. The UI is at [/ui](/ui)."
+            "served from a Rust core. The UI is at [/ui](/ui).\n\n"
+            f"A request body larger than {max_body_bytes:,} bytes is refused with 413 before it "
+            "is read; a body that is not valid JSON gets 400. Every error answer is a JSON object "
+            "`{detail, parameter, accepted}`."
         ),
     )
     app.state.service = service
+    # Inside the fast path: the catalog queries are GETs without a body and skip this check.
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if fast_queries:
         app.add_middleware(FastQueries, service=service)
     install_error_handlers(app, accepted_values(service.year_range))
@@ -203,10 +213,7 @@ def _add_recommend_routes(app: FastAPI, service: StreamrecService) -> None:
     @app.post(
         "/recommend/ratings",
         response_model=FoldInRecommendations,
-        responses={
-            **ERROR_RESPONSES,
-            400: {"model": ErrorResponse, "description": "The body is not decodable JSON"},
-        },
+        responses=BODY_ERROR_RESPONSES,
         tags=["recommend"],
     )
     async def recommend_for_ratings(

@@ -9,7 +9,16 @@ Example::
     serve(host="127.0.0.1", port=8000, data_dir="/tmp/streamrec-artifacts", n_ratings=100_000)
 """
 
-from .app import EVENT_LOOP, LazyUI, create_server_app, freeze_heap_after_startup, serve
+from .app import (
+    EVENT_LOOP,
+    LazyUI,
+    ServerStartError,
+    bind_socket,
+    create_server_app,
+    freeze_heap_after_startup,
+    serve,
+    server_urls,
+)
 from .artifacts import (
     CATALOG_CSV,
     CATALOG_PARQUET,
@@ -23,11 +32,15 @@ from .artifacts import (
     SAMPLE_USERS,
     SCORES_CSV,
     USERS_JSON,
+    ArtifactsError,
+    atomic_file,
     build_artifacts,
+    check_data_dir,
     default_data_dir,
     load_artifacts,
     read_manifest,
     users_for_size,
+    write_atomic,
 )
 
 __all__ = [
@@ -44,13 +57,20 @@ __all__ = [
     "SAMPLE_USERS",
     "SCORES_CSV",
     "USERS_JSON",
+    "ArtifactsError",
     "LazyUI",
+    "ServerStartError",
+    "atomic_file",
+    "bind_socket",
     "build_artifacts",
+    "check_data_dir",
     "create_server_app",
     "default_data_dir",
     "freeze_heap_after_startup",
     "load_artifacts",
     "read_manifest",
     "serve",
+    "server_urls",
     "users_for_size",
+    "write_atomic",
 ]

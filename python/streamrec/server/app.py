@@ -2,7 +2,8 @@
 
 The first run with an empty data directory builds everything from the bundled data, printing its
 progress (see :mod:`streamrec.server.artifacts`). Later runs only load the catalog and the model, so
-the API answers within about a second of the start. Gradio takes several seconds to import, so the UI
+the API answers within about a second of the start. The port is taken before anything is built or
+loaded, so a busy port is reported at once, and the URLs are printed only once the server listens. Gradio takes several seconds to import, so the UI
 is imported and mounted in the background: ``/ui`` shows a short "loading" page that refreshes itself
 until it is ready, while the API already answers.
 
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from typing import Any
 from .artifacts import (
     FULL_RATINGS,
     build_artifacts,
+    check_data_dir,
     default_data_dir,
     load_artifacts,
     read_manifest,
@@ -39,6 +43,88 @@ from .artifacts import (
 # 2.4 s on the recommendation endpoints, wrk timeouts, and ~100 ms p99 spikes on the catalog queries).
 # The asyncio loop accepts every pending connection at once. HTTP parsing stays on httptools.
 EVENT_LOOP = "asyncio"
+# The listen backlog uvicorn uses by default.
+BACKLOG = 2048
+
+
+class ServerStartError(OSError):
+    """The server cannot take its address (a busy port, a port needing privileges, a foreign host).
+
+    Example::
+
+        try:
+            sock = bind_socket("127.0.0.1", 8000)
+        except ServerStartError as error:
+            print(error)  # port 8000 is in use on 127.0.0.1: ...
+    """
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` but not yet listening, or :class:`ServerStartError`.
+
+    Bound, the port is ours (another server cannot take it) while the artifacts are built and
+    loaded; not listening, a client that connects meanwhile is refused at once rather than left
+    waiting. ``serve`` starts listening just before it prints the URLs.
+
+    Example::
+
+        sock = bind_socket("127.0.0.1", 8000)
+        sock.listen()
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise ServerStartError(
+            f"host {host!r} cannot be resolved ({error.strerror}): give an address such as "
+            "127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        # As uvicorn does: a restarted server may take a port whose old connections linger in
+        # TIME_WAIT. Linux still refuses a port another socket listens on.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        raise ServerStartError(_bind_problem(error, host, port)) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bind_problem(error: OSError, host: str, port: int) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} is in use on {host}: another server listens there; stop it, or choose "
+            "another port with --port"
+        )
+    if error.errno == errno.EACCES:
+        return (
+            f"port {port} on {host} needs administrator rights (ports below 1024 are reserved): "
+            "choose a port from 1024 to 65535 with --port"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"host {host!r} is not an address of this machine: give 127.0.0.1 (this machine "
+            "only) or 0.0.0.0 (every interface)"
+        )
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
+
+
+def server_urls(host: str, port: int, *, ui: bool) -> str:
+    """The line ``serve`` prints once it listens: the API docs' URL, and the UI's when it is served.
+
+    Example::
+
+        server_urls("127.0.0.1", 8000, ui=False)
+        # 'streamrec: API docs at http://127.0.0.1:8000/docs'
+    """
+    shown = f"[{host}]" if ":" in host else host
+    line = f"streamrec: API docs at http://{shown}:{port}/docs"
+    if ui:
+        line += f", UI at http://{shown}:{port}/ui"
+    return line
 
 
 class LazyUI:
@@ -114,9 +200,16 @@ class LazyUI:
 
 
 def create_server_app(
-    catalog: Any, model: Any, sample_users: list[dict[str, Any]] | None = None, *, ui: bool = True
+    catalog: Any,
+    model: Any,
+    sample_users: list[dict[str, Any]] | None = None,
+    *,
+    ui: bool = True,
+    max_body_bytes: int | None = None,
 ) -> Any:
     """The API app with the UI mounted at ``/ui`` (built in the background at start-up).
+
+    ``max_body_bytes`` is the API's request body limit (None: its default, 64 KB).
 
     Example::
 
@@ -135,8 +228,13 @@ def create_server_app(
             return build_ui(app.state.service, sample_users or [])
 
         lazy_ui = LazyUI(build_blocks)
+    limit = {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
     app = create_app(
-        catalog, model, sample_users=user_ids, ui_status=lazy_ui.status if lazy_ui else None
+        catalog,
+        model,
+        sample_users=user_ids,
+        ui_status=lazy_ui.status if lazy_ui else None,
+        **limit,
     )
     if lazy_ui is not None:
         app.mount("/ui", lazy_ui)
@@ -191,35 +289,54 @@ def serve(
     *,
     rebuild: bool = False,
     ui: bool = True,
+    max_body_bytes: int | None = None,
     progress: Callable[[str], None] = print,
 ) -> None:
     """Builds the artifacts if needed (``n_ratings`` ratings, default the full 11,024,289), loads
     them, and serves the API and the UI until interrupted.
 
     ``n_ratings`` different from what was built triggers a rebuild; None uses whatever is built.
+    The address is taken first: a busy port raises :class:`ServerStartError` before anything is
+    built, a file given as ``data_dir`` raises ``NotADirectoryError``, and artifacts that cannot be
+    loaded raise :class:`~streamrec.server.artifacts.ArtifactsError` (which says to rebuild). The
+    URLs are printed once the server listens; ``ui=False`` serves (and prints) the API only.
+    ``max_body_bytes`` is the request body limit (None: the API's default, 64 KB).
 
     Example::
 
         serve(port=8001, data_dir="/tmp/sr", n_ratings=200_000)
     """
     started = time.perf_counter()
-    data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    manifest = read_manifest(data_dir)
-    wanted = n_ratings if n_ratings is not None else (manifest or {}).get("n_ratings", FULL_RATINGS)
-    if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
-        build_artifacts(data_dir, wanted, progress=progress)
-        started = time.perf_counter()
-    # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(load_artifacts, data_dir)
-        import uvicorn
+    data_dir = check_data_dir(Path(data_dir).expanduser() if data_dir else default_data_dir())
+    sock = bind_socket(host, port)
+    try:
+        manifest = read_manifest(data_dir)
+        built = (manifest or {}).get("n_ratings", FULL_RATINGS)
+        wanted = n_ratings if n_ratings is not None else built
+        if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
+            build_artifacts(data_dir, wanted, progress=progress)
+            started = time.perf_counter()
+        # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(load_artifacts, data_dir)
+            import uvicorn
 
-        from .. import api  # noqa: F401 (imported here to overlap with the loading)
+            from .. import api  # noqa: F401 (imported here to overlap with the loading)
 
-        catalog, model, users = loading.result()
-    app = create_server_app(catalog, model, users, ui=ui)
-    freeze_heap_after_startup(app)
-    loaded = time.perf_counter() - started
-    progress(f"streamrec: artifacts loaded from {data_dir} in {loaded:.2f}s")
-    progress(f"streamrec: API docs at http://{host}:{port}/docs, UI at http://{host}:{port}/ui")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=EVENT_LOOP)
+            catalog, model, users = loading.result()
+        app = create_server_app(catalog, model, users, ui=ui, max_body_bytes=max_body_bytes)
+        freeze_heap_after_startup(app)
+        progress(
+            f"streamrec: artifacts loaded from {data_dir} in {time.perf_counter() - started:.2f}s"
+        )
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, loop=EVENT_LOOP, backlog=BACKLOG
+        )
+        try:
+            sock.listen(BACKLOG)
+        except OSError as error:
+            raise ServerStartError(_bind_problem(error, host, port)) from None
+        progress(server_urls(host, sock.getsockname()[1], ui=ui))
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

@@ -2,8 +2,10 @@
 
 Building runs the catalog ETL of the bundled data (Parquet and CSV), generates Henry-shaped ratings,
 scores each title from them, trains an SVD model and picks example users for the UI; a manifest written
-last marks the folder complete, so an interrupted build is redone. Loading reads the catalog (scored
-from the generated ratings), the model and the example users.
+last marks the folder complete, so an interrupted build is redone. Every file written here is written
+whole or not at all (:func:`atomic_file`), so a crash mid-write never leaves a truncated file behind.
+Loading reads the catalog (scored from the generated ratings), the model and the example users; a
+file that cannot be loaded raises :class:`ArtifactsError`, which says to rebuild.
 
 Example::
 
@@ -16,13 +18,15 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 FULL_RATINGS = 11_024_289
 FULL_USERS = 115_077
@@ -39,6 +43,76 @@ USERS_JSON = "sample_users.json"
 MANIFEST_JSON = "manifest.json"
 
 
+class ArtifactsError(ValueError):
+    """Artifacts that exist but cannot be loaded (a damaged or foreign file); the message says to
+    rebuild them.
+
+    Example::
+
+        try:
+            load_artifacts(data_dir)
+        except ArtifactsError as error:
+            print(error)  # ... rebuild them with `streamrec serve --rebuild` ...
+    """
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file handle whose contents replace ``path`` only once they are all written.
+
+    The data go to a temporary file in the same folder (same file system, so the final rename is
+    atomic), which is flushed and fsynced, then renamed over ``path`` and the folder fsynced. If
+    anything fails before the rename (an exception, a full disk), the temporary file is removed and
+    ``path`` keeps its old contents; a crash leaves at most a hidden ``.NAME.*.tmp`` file, never a
+    truncated ``path``.
+
+    Example::
+
+        with atomic_file(data_dir / "manifest.json") as handle:
+            handle.write(b"{}")
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # os.open rather than tempfile.mkstemp: the file gets the usual permissions (umask), not 0600.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    _fsync_folder(path.parent)
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> None:
+    """Writes ``data`` (text is UTF-8) to ``path`` whole or not at all (see :func:`atomic_file`).
+
+    Example::
+
+        write_atomic(data_dir / "sample_users.json", json.dumps(users))
+    """
+    with atomic_file(path) as handle:
+        handle.write(data.encode() if isinstance(data, str) else data)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename itself is durable only once the folder's entry is on disk.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot fsync a folder; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
 def default_data_dir() -> Path:
     """The artifacts folder: ``$STREAMREC_DATA_DIR`` or ``~/.cache/streamrec/artifacts``.
 
@@ -48,6 +122,32 @@ def default_data_dir() -> Path:
     """
     env = os.environ.get("STREAMREC_DATA_DIR")
     return Path(env).expanduser() if env else DEFAULT_DATA_DIR
+
+
+def check_data_dir(data_dir: str | Path) -> Path:
+    """``data_dir`` as a Path, or ``NotADirectoryError`` when it (or a folder above it) is a file.
+
+    The folder itself need not exist yet: building creates it.
+
+    Example::
+
+        check_data_dir("~/.cache/streamrec/artifacts")
+    """
+    data_dir = Path(data_dir).expanduser()
+    for folder in (data_dir, *data_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                problem = (
+                    "is a file, not a folder"
+                    if folder == data_dir
+                    else f"cannot be made: {folder} is a file"
+                )
+                raise NotADirectoryError(
+                    f"the data folder {data_dir} {problem}: give a folder for the artifacts "
+                    "with --data-dir (it is created when missing)"
+                )
+            break
+    return data_dir
 
 
 def users_for_size(n_ratings: int) -> int:
@@ -109,7 +209,7 @@ def build_artifacts(
 
     import streamrec as sr
 
-    data_dir = Path(data_dir).expanduser()
+    data_dir = check_data_dir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / MANIFEST_JSON).unlink(missing_ok=True)
     started = time.perf_counter()
@@ -140,7 +240,8 @@ def build_artifacts(
     mark = time.perf_counter()
     ratings = sr.read_ratings(str(ratings_dir))
     stats = ratings.title_stats()
-    stats.select(pl.col("title_id").alias("movieId"), "score").write_csv(data_dir / SCORES_CSV)
+    with atomic_file(data_dir / SCORES_CSV) as handle:
+        stats.select(pl.col("title_id").alias("movieId"), "score").write_csv(handle)
     timings["ingest_s"] = time.perf_counter() - mark
     _step(progress, f"ratings read, per-title scores -> {SCORES_CSV}", started)
 
@@ -154,7 +255,7 @@ def build_artifacts(
     )
 
     users = _sample_users(ratings, catalog.to_polars(), seed=seed)
-    (data_dir / USERS_JSON).write_text(json.dumps(users))
+    write_atomic(data_dir / USERS_JSON, json.dumps(users))
     manifest = {
         "version": MANIFEST_VERSION,
         "n_ratings": n_ratings,
@@ -165,7 +266,8 @@ def build_artifacts(
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    (data_dir / MANIFEST_JSON).write_text(json.dumps(manifest, indent=2))
+    # Last, and whole or not at all: a manifest marks every other file complete.
+    write_atomic(data_dir / MANIFEST_JSON, json.dumps(manifest, indent=2))
     _step(progress, "artifacts ready", started)
     return manifest
 
@@ -214,6 +316,9 @@ def _sample_users(ratings: Any, catalog_frame: Any, *, seed: int) -> list[dict[s
 def load_artifacts(data_dir: str | Path) -> tuple[Any, Any, list[dict[str, Any]]]:
     """Loads the catalog (scored from the generated ratings), the model and the example users.
 
+    A file that is there but cannot be loaded (damaged, truncated, from another version) raises
+    :class:`ArtifactsError` naming the file and the cause and saying how to rebuild.
+
     Example::
 
         catalog, model, users = load_artifacts("~/.cache/streamrec/artifacts")
@@ -223,8 +328,25 @@ def load_artifacts(data_dir: str | Path) -> tuple[Any, Any, list[dict[str, Any]]
     data_dir = Path(data_dir).expanduser()
     # Both loads release the GIL, so the model is read while the catalog is parsed.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        model_loading = pool.submit(sr.SVD.load, str(data_dir / MODEL_FILE))
-        catalog = sr.Catalog(scores=str(data_dir / SCORES_CSV))
+        model_loading = pool.submit(_loaded, MODEL_FILE, data_dir, sr.SVD.load)
+        catalog = _loaded(SCORES_CSV, data_dir, lambda path: sr.Catalog(scores=path))
         model = model_loading.result()
-    users = json.loads((data_dir / USERS_JSON).read_text())
+    users = _loaded(USERS_JSON, data_dir, lambda path: json.loads(Path(path).read_text()))
+    if not isinstance(users, list):
+        raise _damaged(USERS_JSON, data_dir, "expected a JSON list of users")
     return catalog, model, users
+
+
+def _loaded(name: str, data_dir: Path, load: Callable[[str], Any]) -> Any:
+    try:
+        return load(str(data_dir / name))
+    except (ValueError, OSError) as error:
+        raise _damaged(name, data_dir, str(error)) from error
+
+
+def _damaged(name: str, data_dir: Path, cause: str) -> ArtifactsError:
+    return ArtifactsError(
+        f"the artifact {data_dir / name} cannot be loaded ({cause}); the artifacts in {data_dir} "
+        "are damaged or incomplete: rebuild them with `streamrec serve --rebuild` "
+        f"(or `streamrec build --data-dir {data_dir}`)"
+    )
