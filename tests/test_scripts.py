@@ -135,9 +135,14 @@ def test_unit_tests_build_with_the_extensions_pyo3_configuration(scratch):
     assert tools(calls) == [
         ("maturin", ["develop", "--release"]),
         ("cargo", ["test", "--release", "--lib", "--features", "python"]),
+        (
+            "cargo",
+            ["test", "--release", "--doc", "--features", "python", "--", "--skip", "src/python/"],
+        ),
         ("pytest", ["-q", "-p", "no:cacheprovider", "-k", "api"]),
     ]
-    maturin, cargo = build_env(calls[0]), build_env(calls[1])
+    maturin, cargo, doc = build_env(calls[0]), build_env(calls[1]), build_env(calls[2])
+    assert doc == cargo
     # What maturin sets for the extension, cargo gets by hand; libpython is linked into the test
     # executable alone (build.rs), which rebuilds no dependency.
     assert cargo.pop("PYO3_BUILD_EXTENSION_MODULE") == "1"
