@@ -2,8 +2,7 @@
 //! platform files and the scores file parsed in parallel), and a [`CatalogTable`] as a
 //! DataFrame, Parquet or CSV.
 
-use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -14,6 +13,7 @@ use super::csv::CsvRecords;
 use super::model::{CatalogTable, DurationType, Platform, Title};
 use super::read::{check_header, dir_files, ordered_files, read_file_text, read_text};
 use super::scores::parse_score_map;
+use crate::util::fs::write_atomically;
 use crate::{Error, Result};
 
 /// The columns of one platform's part of the catalog DataFrame, filled record by record
@@ -311,19 +311,23 @@ impl CatalogTable {
         Ok(DataFrame::new(titles.len(), columns)?)
     }
 
-    /// Writes the table to a Parquet file.
+    /// Writes the table to a Parquet file, atomically (an existing file is replaced only once
+    /// the new one is complete).
     pub fn write_parquet(&self, path: &Path) -> Result<()> {
         let mut frame = self.to_dataframe()?;
-        let file = File::create(path).map_err(|error| Error::io(path, error))?;
-        ParquetWriter::new(BufWriter::new(file)).finish(&mut frame)?;
-        Ok(())
+        write_atomically(path, |out| {
+            ParquetWriter::new(out).finish(&mut frame)?;
+            Ok(())
+        })
     }
 
-    /// Writes the table to a CSV file (dates as `YYYY-mm-dd`, nulls as empty fields).
+    /// Writes the table to a CSV file (dates as `YYYY-mm-dd`, nulls as empty fields),
+    /// atomically like [`CatalogTable::write_parquet`].
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         let mut frame = self.to_dataframe()?;
-        let file = File::create(path).map_err(|error| Error::io(path, error))?;
-        CsvWriter::new(BufWriter::new(file)).finish(&mut frame)?;
-        Ok(())
+        write_atomically(path, |out| {
+            CsvWriter::new(out).finish(&mut frame)?;
+            Ok(())
+        })
     }
 }

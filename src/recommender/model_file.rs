@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::model::SvdModel;
 use super::params::SvdParams;
+use crate::util::fs::write_bytes_atomically;
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"SRSVDMDL";
@@ -310,7 +311,8 @@ impl SvdModel {
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&payload);
         bytes.extend_from_slice(&checksum(&payload).to_le_bytes());
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        // Atomically: a crash or a full disk midway leaves the previous model in place.
+        write_bytes_atomically(path, &bytes)
     }
 
     /// Reads a model written by [`SvdModel::save`]; refuses another format version, a file
