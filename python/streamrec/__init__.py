@@ -17,8 +17,7 @@ from collections.abc import Iterable as _Iterable
 from pathlib import Path
 
 from . import _core, eda, evaluation
-from ._core import SVD, Catalog, Prediction, Ratings, read_catalog
-from ._core import PLATFORMS
+from ._core import PLATFORMS, SVD, Catalog, Prediction, Ratings, read_catalog
 
 __all__ = [
     "PLATFORMS",
@@ -84,6 +83,7 @@ def synth(
     n_files: int = 8,
     catalog_dir: _PathLike | None = None,
     scores: _PathLike | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Generate Henry-shaped ratings: ``out_dir/1.csv .. n_files.csv``, deterministic for a seed.
 
@@ -92,8 +92,16 @@ def synth(
     tastes over the genres in ``listed_in``; each title's mean rating matches ``scores``
     (a ``movieId,score`` CSV, default the bundled ``title_scores.csv``) to within
     ``0.25 / its rating count`` (within 0.02 once ``n_ratings`` >= 13 per title). Returns a dict with
-    ``files``, ``n_ratings``, ``n_users`` (users with a rating), ``n_titles`` (titles rated),
-    ``max_title_count`` and ``bytes_written``.
+    ``files`` (their paths), ``n_ratings``, ``n_users`` (users with a rating), ``n_titles``
+    (titles rated), ``max_title_count`` and ``bytes_written``.
+
+    ``out_dir`` must be new or empty: a folder that holds anything raises ``FileExistsError``
+    unless ``overwrite=True``, which replaces the generated files (``N.csv``) in it and removes
+    those of the old set the new one does not replace, so that ``read_ratings(out_dir)`` reads
+    exactly the new ratings (another ``.csv`` file there is still refused; other files are left
+    alone). Each file holds whole titles, so there are never more files than ratings and none
+    is empty: fewer than ``n_files`` may be written. The files are renamed into place only once
+    all are complete, so a failure midway leaves the folder as it was.
 
     Example:
         >>> info = synth("/tmp/ratings", n_ratings=400_000, n_users=5_000)  # doctest: +SKIP
@@ -109,6 +117,7 @@ def synth(
         n_users,
         seed,
         n_files,
+        overwrite,
     )
 
 
