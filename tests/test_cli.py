@@ -58,3 +58,23 @@ def test_help_shows_the_defaults(command: str, capsys: pytest.CaptureFixture[str
     }[command]
     for piece in expected:
         assert piece in text, piece
+
+
+def test_train_that_diverges_exits_with_the_message_and_writes_no_model(
+    tmp_path: Path, movielens_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(movielens_dir / "u.data")
+    out = tmp_path / "model.svd"
+    common = ["train", data, "--out", str(out), "--factors", "20", "--epochs", "3"]
+    assert main([*common, "--lr", "10"]) == 2
+    captured = capsys.readouterr()
+    assert "training diverged at epoch 1 (train RMSE nan) with lr_all=10" in captured.err
+    assert "lower the learning rate, e.g. 0.005 (the default)" in captured.err
+    assert "saved" not in captured.out and not out.exists()
+    assert list(tmp_path.iterdir()) == []
+    # A model saved before is kept, byte for byte.
+    assert main(common) == 0
+    saved = out.read_bytes()
+    assert main([*common, "--lr", "10"]) == 2
+    assert out.read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == ["model.svd"]

@@ -282,6 +282,12 @@ class SVD:
         the data's min and max for arrays and DataFrames; a ``Ratings`` carries its own scale,
         and a different ``scale`` is refused (ValueError).
 
+        Training that diverges (a learning rate too high for the data) stops at the first
+        epoch whose training RMSE, or whose parameters, are not finite numbers, and raises
+        ``ValueError`` naming the epoch and the learning rates (``training diverged at epoch
+        1 (train RMSE nan) with lr_all=10: lower the learning rate, e.g. 0.005 (the
+        default)``); the model stays unfitted.
+
         Example:
             >>> SVD(random_state=0).fit((users, titles, values), progress=True)
         """
@@ -357,19 +363,25 @@ class SVD:
     ) -> dict[str, float | None]:
         """Warm start on new ratings (new users and titles get fresh factors). Returns
         ``train_rmse`` and, with ``holdout``, ``holdout_rmse_before`` / ``holdout_rmse_after``.
+        Training that diverges raises ``ValueError`` as in ``fit`` and leaves the model as it
+        was.
 
         Example:
             >>> model.partial_fit(new_week, n_epochs=5, holdout=next_week)
         """
     def save(self, path: str | _os.PathLike[str]) -> None:
-        """Writes a versioned, checksummed model file (with the id maps).
+        """Writes a versioned, checksummed model file (with the id maps), atomically: the
+        file is written beside ``path`` and renamed over it once complete, so a crash or a
+        full disk leaves any previous file whole. A model holding a value that is not a finite
+        number is refused (ValueError).
 
         Example:
             >>> model.save("model.srsvd")
         """
     @staticmethod
     def load(path: str | _os.PathLike[str]) -> SVD:
-        """Reads a model file; another format version or a damaged file raises ValueError.
+        """Reads a model file; another format version or a damaged file (a checksum that
+        does not match, or values that are not finite numbers) raises ValueError.
 
         Example:
             >>> model = SVD.load("model.srsvd")

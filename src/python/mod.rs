@@ -25,7 +25,10 @@ pub(crate) fn to_py_err(error: Error) -> PyErr {
         Error::InvalidArgument { .. } | Error::Header { .. } | Error::Record { .. } => {
             PyValueError::new_err(message)
         }
-        Error::Model { .. } | Error::Polars(_) => PyValueError::new_err(message),
+        Error::Model { .. }
+        | Error::Polars(_)
+        | Error::Diverged { .. }
+        | Error::NotSaved { .. } => PyValueError::new_err(message),
         Error::UnknownId { .. } => PyKeyError::new_err(message),
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
             PyFileExistsError::new_err(message)
