@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::clean::{check_record, CheckedRecord, CATALOG_HEADER};
+use super::clean::{check_record, CheckedRecord, SeenShowIds, CATALOG_HEADER};
 use super::csv::CsvRecords;
 use super::model::{CatalogTable, DurationType, Platform, Title};
 use super::read::{check_header, dir_files, ordered_files, read_file_text, read_text};
@@ -179,9 +179,12 @@ fn catalog_frame_from_text(text: &str, platform: Platform, source: &Path) -> Res
     // Records average ~400 bytes; a guess spares a pass over the text to count lines.
     let mut builder = ColumnBuilder::new(platform, text.len() / 256 + 1);
     let mut fields = Vec::with_capacity(CATALOG_HEADER.len());
+    let mut seen = SeenShowIds::default();
     while let Some(record) = records.next_record_into(&mut fields) {
         let line = record.map_err(|(line, message)| Error::record(source, line, message))?;
-        builder.push(&check_record(&fields, line, source)?);
+        let record = check_record(&fields, line, source)?;
+        seen.check(record.show_id, line, source)?;
+        builder.push(&record);
     }
     builder.finish()
 }
