@@ -78,3 +78,21 @@ def test_train_that_diverges_exits_with_the_message_and_writes_no_model(
     assert main([*common, "--lr", "10"]) == 2
     assert out.read_bytes() == saved
     assert [p.name for p in tmp_path.iterdir()] == ["model.svd"]
+
+
+def test_train_reports_repeated_ratings(
+    tmp_path: Path, movielens_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (movielens_dir / "u.data").read_text().splitlines()[:3_000]
+    data = tmp_path / "u.data"
+    data.write_text("\n".join([*lines, lines[7], lines[8]]) + "\n")
+    out = tmp_path / "model.svd"
+    common = ["train", str(data), "--out", str(out), "--factors", "4", "--epochs", "2"]
+    assert main(common) == 0
+    assert "2 ratings repeat a (user, title) pair already rated: kept" in capsys.readouterr().out
+    assert main([*common, "--duplicates", "mean"]) == 0
+    assert "2 ratings repeat a (user, title) pair already rated: merged (mean)" in (
+        capsys.readouterr().out
+    )
+    assert main([*common, "--duplicates", "error"]) == 2
+    assert f"{data}: line 3001: user" in capsys.readouterr().err

@@ -51,7 +51,9 @@ def bundled_data_dir() -> Path:
 _PathLike = str | _os.PathLike
 
 
-def read_ratings(source: _PathLike | _Iterable[_PathLike], format: str = "auto") -> Ratings:
+def read_ratings(
+    source: _PathLike | _Iterable[_PathLike], format: str = "auto", duplicates: str = "keep"
+) -> Ratings:
     """Read ratings into a compact typed :class:`Ratings` table, in parallel.
 
     ``source`` is a file, a directory (its ``*.csv`` files in natural name order: ``2.csv``
@@ -60,19 +62,29 @@ def read_ratings(source: _PathLike | _Iterable[_PathLike], format: str = "auto")
     half stars 0.5-5.0), ``"movielens"`` (tab-separated ``u.data``, whole stars 1-5),
     ``"movielens-csv"`` (``userId,movieId,rating,timestamp``) or ``"parquet"``.
 
-    A malformed row, a rating outside the scale or not a half star, or a missing column raises
-    ``ValueError`` naming the file and line; a missing file raises ``OSError``.
+    ``duplicates`` says what to do with a rating of a (user, title) pair already rated:
+    ``"keep"`` (the default, as Surprise does) keeps every rating, ``"last"`` keeps one rating
+    per pair, the last in file order (with its timestamp), ``"mean"`` one rating per pair with
+    the mean of its ratings (and the latest timestamp), and ``"error"`` raises ``ValueError``
+    naming the first repeat's user, title, file and line and the line of the pair's first
+    rating. Either way the repeats are counted: ``ratings.duplicates`` (kept in the table with
+    ``"keep"``, merged away with ``"last"`` and ``"mean"``, which keep the pair's rating at the
+    position of its first one).
+
+    A malformed row (an unbalanced quote included), a rating outside the scale or not a half
+    star, or a missing column raises ``ValueError`` naming the file and line; a missing file
+    raises ``OSError``.
 
     Example:
         >>> ratings = read_ratings("../shared/data/movielens/ml-100k/u.data")  # doctest: +SKIP
-        >>> len(ratings), ratings.n_users, ratings.n_titles  # doctest: +SKIP
-        (100000, 943, 1682)
+        >>> len(ratings), ratings.n_users, ratings.n_titles, ratings.duplicates  # doctest: +SKIP
+        (100000, 943, 1682, 0)
     """
     if isinstance(source, (str, _os.PathLike)):
         sources = [_os.fspath(source)]
     else:
         sources = [_os.fspath(item) for item in source]
-    return _core.read_ratings(sources, format)
+    return _core.read_ratings(sources, format, duplicates)
 
 
 def synth(

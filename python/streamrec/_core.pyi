@@ -146,10 +146,21 @@ class Ratings:
         ratings: list[float],
         timestamps: list[int] | None = None,
         scale: tuple[float, float] = (0.5, 5.0),
-    ) -> Ratings: ...
+        duplicates: str = "keep",
+    ) -> Ratings:
+        """A table from per-rating ids and ratings; ``duplicates`` as in ``read_ratings``
+        (an error names the 0-based positions of the repeat and of the first rating).
+
+        Example:
+            >>> Ratings.from_arrays([1, 1], ["as1", "as1"], [4.0, 3.0], duplicates="mean").ratings
+            array([3.5], dtype=float32)
+        """
     @staticmethod
-    def from_polars(frame: _pl.DataFrame, scale: tuple[float, float] | None = None) -> Ratings:
-        """A table from a DataFrame's user_id, title_id (text or integers) and rating columns.
+    def from_polars(
+        frame: _pl.DataFrame, scale: tuple[float, float] | None = None, duplicates: str = "keep"
+    ) -> Ratings:
+        """A table from a DataFrame's user_id, title_id (text or integers) and rating columns;
+        ``duplicates`` as in ``read_ratings`` (positions in errors are 0-based frame rows).
 
         Example:
             >>> frame = pl.DataFrame({"user_id": [1], "title_id": ["as1"], "rating": [4.0]})
@@ -163,6 +174,16 @@ class Ratings:
     def n_titles(self) -> int: ...
     @property
     def scale(self) -> tuple[float, float]: ...
+    @property
+    def duplicates(self) -> int:
+        """How many ratings repeated a (user, title) pair already rated in what the table was
+        built from: still in the table with ``duplicates="keep"`` (the default, as Surprise
+        keeps them), merged away with ``"last"`` or ``"mean"``. Counted on first use.
+
+        Example:
+            >>> Ratings.from_arrays([1, 1, 2], ["as1", "as1", "as1"], [4.0, 3.0, 5.0]).duplicates
+            1
+        """
     @property
     def user_ids(self) -> _npt.NDArray[_np.int64]: ...
     @property
@@ -179,7 +200,7 @@ class Ratings:
     def title_stats(self) -> _pl.DataFrame: ...
     def unknown_titles(self, known: list[str]) -> dict[str, int | list[str]]: ...
 
-def read_ratings(sources: list[str], format: str = "auto") -> Ratings: ...
+def read_ratings(sources: list[str], format: str = "auto", duplicates: str = "keep") -> Ratings: ...
 def synth(
     out_dir: str,
     catalog_dir: str,

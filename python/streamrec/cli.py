@@ -161,11 +161,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         random_state=args.seed,
     )
     started = time.perf_counter()
-    ratings = sr.read_ratings(args.ratings, format=args.format)
+    ratings = sr.read_ratings(args.ratings, format=args.format, duplicates=args.duplicates)
     print(
         f"read {len(ratings):,} ratings ({ratings.n_users:,} users, {ratings.n_titles:,} titles)"
         f" in {time.perf_counter() - started:.1f}s"
     )
+    if ratings.duplicates:
+        what = (
+            "kept, as Surprise does" if args.duplicates == "keep" else f"merged ({args.duplicates})"
+        )
+        print(f"  {ratings.duplicates:,} ratings repeat a (user, title) pair already rated: {what}")
     started = time.perf_counter()
 
     def report(epoch: int, total: int, train_rmse: float) -> None:
@@ -298,6 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         choices=["auto", "henry", "movielens", "movielens-csv", "parquet"],
         help="ratings format (default: %(default)s, decided per file)",
+    )
+    train.add_argument(
+        "--duplicates",
+        default="keep",
+        choices=["keep", "last", "mean", "error"],
+        help="ratings of a (user, title) pair already rated: keep them all, keep the last, their"
+        " mean, or stop with an error (default: %(default)s)",
     )
     train.add_argument(
         "--factors", type=_positive_int, default=100, help="latent factors (default: %(default)s)"
