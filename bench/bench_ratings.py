@@ -132,7 +132,8 @@ def ensure_data(data: Path, n_ratings: int) -> float | None:
     import streamrec as sr
 
     start = time.perf_counter()
-    sr.synth(data, n_ratings=n_ratings, seed=0)
+    # The folder may hold a set of another size: replaced whole.
+    sr.synth(data, n_ratings=n_ratings, seed=0, overwrite=True)
     seconds = time.perf_counter() - start
     marker.write_text(str(n_ratings))
     return seconds

@@ -256,7 +256,10 @@ def worker_scale(n_ratings: int, epochs: int) -> dict:
     directory = CACHE / f"synth-{n_ratings}"
     if not (directory / "1.csv").exists():
         sr.synth(
-            directory, n_ratings=n_ratings, n_users=max(1000, n_ratings * 115_077 // 11_024_289)
+            directory,
+            n_ratings=n_ratings,
+            n_users=max(1000, n_ratings * 115_077 // 11_024_289),
+            overwrite=True,
         )
     ratings = sr.read_ratings(directory)
     start = time.perf_counter()
@@ -272,7 +275,12 @@ def prepare_henry(n_ratings: int) -> str:
     directory = CACHE / name
     if not (directory / "test.parquet").exists():
         raw = directory / "csv"
-        sr.synth(raw, n_ratings=n_ratings, n_users=max(1000, n_ratings * 115_077 // 11_024_289))
+        sr.synth(
+            raw,
+            n_ratings=n_ratings,
+            n_users=max(1000, n_ratings * 115_077 // 11_024_289),
+            overwrite=True,
+        )
         train, test = ev.train_test_split(sr.read_ratings(raw), test_size=0.2, seed=0)
         train.write_parquet(directory / "train.parquet")
         test.write_parquet(directory / "test.parquet")

@@ -39,6 +39,21 @@ pub enum Error {
     /// A saved model that cannot be loaded (damaged, another version, not a model).
     #[error("{}: cannot load model: {message}", path.display())]
     Model { path: PathBuf, message: String },
+    /// Training stopped at an epoch whose loss or parameters were no longer finite numbers
+    /// (the learning rate is too high for the data): no model results.
+    #[error("training diverged at epoch {epoch} ({what}) with {rates}: {advice}")]
+    Diverged {
+        epoch: usize,
+        /// `train RMSE nan`, or which parameters stopped being finite.
+        what: String,
+        /// The learning rates in use, `lr_all=10` (and any per-parameter ones).
+        rates: String,
+        /// What to lower, and to what.
+        advice: String,
+    },
+    /// A model that holds parameters that are not finite numbers: never written.
+    #[error("{}: model not saved: {message}", path.display())]
+    NotSaved { path: PathBuf, message: String },
     /// An error raised by polars while building or writing a table.
     #[error("polars: {0}")]
     Polars(String),

@@ -312,3 +312,23 @@ def test_with_ratings_scores_by_mean_rating_and_counts_unknown(frame):
     one = rated[0]
     assert catalog.title(one)["rating_count"] == counts[one]
     assert sr.Catalog().unknown_rating_count is None
+
+
+def test_a_duplicate_show_id_names_file_and_both_lines(tmp_path):
+    """The bundled Netflix file with ``s1`` once more at the end: refused, not 22,999 titles."""
+    copy_bundled(tmp_path)
+    path = tmp_path / FILES["netflix"]
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    first_record = text.split("\n")[1]
+    assert first_record.startswith("s1,")
+    path.write_text(f"{text}\n{first_record}\n", encoding="utf-8")
+    line = text.count("\n") + 2
+    expected = rf'netflix_titles\.csv: line {line}: duplicate show_id "s1" \(first on line 2\)'
+    with pytest.raises(ValueError, match=expected):
+        sr.read_catalog(tmp_path)
+    with pytest.raises(ValueError, match=expected):
+        sr.Catalog(tmp_path)
+    with pytest.raises(ValueError, match=expected):
+        sr.Catalog({"netflix": path})
+    # The same show_id on two platforms is two titles (as1 and ns1), as bundled.
+    assert sr.Catalog().title("as1")["id"] == "as1"

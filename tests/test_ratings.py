@@ -262,3 +262,73 @@ def test_bad_sources_and_arguments(tmp_path: Path) -> None:
         sr.Ratings.from_arrays([1], ["a"], [3.0], scale=(5.0, 1.0))
     with pytest.raises(ValueError, match="timestamps length"):
         sr.Ratings.from_arrays([1], ["a"], [3.0], timestamps=[1, 2])
+
+
+@pytest.mark.parametrize("title", ['"ns1', 'ns1"', 'n"s1'])
+def test_an_unbalanced_quote_names_file_and_line(tmp_path: Path, title: str) -> None:
+    """Read as the catalog reader reads it: an error, not a title id with a quote in it."""
+    path = tmp_path / "1.csv"
+    path.write_text(f"userId,rating,timestamp,movieId\n1,3.0,5,ns1\n2,4.0,6,{title}\n")
+    with pytest.raises(ValueError, match=rf"{path}: line 3: unbalanced quote in field"):
+        sr.read_ratings(path)
+    path.write_text('userId,rating,timestamp,movieId\n1,3.0,5,"ns1"\n')
+    assert sr.read_ratings(path).title_ids == ["ns1"]
+
+
+def write_u_data(path: Path, rows: list[tuple[int, str, float, int]]) -> None:
+    path.write_text("".join(f"{u}\t{i}\t{r:g}\t{t}\n" for u, i, r, t in rows))
+
+
+def test_repeated_pairs_are_counted_and_handled_as_asked(tmp_path: Path) -> None:
+    """u.data rates every pair once; its first 2,000 ratings with three of them rated again."""
+    assert sr.read_ratings(U_DATA).duplicates == 0
+    rows = plain_u_data()[:2_000]
+    again = [
+        (rows[5][0], rows[5][1], 1.0, rows[5][3] + 30),
+        (rows[9][0], rows[9][1], 5.0, rows[9][3] - 30),
+        (rows[5][0], rows[5][1], 3.0, rows[5][3] + 10),
+    ]
+    path = tmp_path / "u.data"
+    write_u_data(path, rows + again)
+
+    kept = sr.read_ratings(path)
+    assert len(kept) == 2_003 and kept.duplicates == 3
+    assert "3 repeated (user, title) ratings" in repr(kept)
+
+    last = sr.read_ratings(path, duplicates="last")
+    assert len(last) == 2_000 and last.duplicates == 3
+    assert last.ratings[5] == 3.0 and last.timestamps[5] == rows[5][3] + 10
+    assert last.ratings[9] == 5.0 and last.timestamps[9] == rows[9][3] - 30
+
+    mean = sr.read_ratings(path, duplicates="mean")
+    assert len(mean) == 2_000
+    assert mean.ratings[5] == pytest.approx((rows[5][2] + 1.0 + 3.0) / 3)
+    assert mean.timestamps[5] == rows[5][3] + 30
+    assert mean.ratings[9] == pytest.approx((rows[9][2] + 5.0) / 2)
+    assert mean.timestamps[9] == rows[9][3]
+    # Other ratings untouched, ids in the order of first appearance.
+    np.testing.assert_array_equal(mean.ratings[:5], kept.ratings[:5])
+    np.testing.assert_array_equal(mean.user_ids, kept.user_ids)
+
+    user, item = rows[5][0], rows[5][1]
+    with pytest.raises(
+        ValueError,
+        match=rf"{path}: line 2001: user {user} rated title {item} again \(first on line 6\)",
+    ):
+        sr.read_ratings(path, duplicates="error")
+    with pytest.raises(ValueError, match='invalid duplicates "latest"; accepted: "keep", "last"'):
+        sr.read_ratings(path, duplicates="latest")
+
+
+def test_repeated_pairs_in_arrays_and_frames() -> None:
+    users, titles, values = [1, 2, 1, 1], ["as1", "as1", "as1", "ns2"], [4.0, 2.0, 3.0, 5.0]
+    kept = sr.Ratings.from_arrays(users, titles, values)
+    assert len(kept) == 4 and kept.duplicates == 1
+    mean = sr.Ratings.from_arrays(users, titles, values, duplicates="mean")
+    assert mean.ratings.tolist() == [3.5, 2.0, 5.0] and mean.duplicates == 1
+    with pytest.raises(ValueError, match="user 1 rated title as1 twice, at positions 0 and 2"):
+        sr.Ratings.from_arrays(users, titles, values, duplicates="error")
+    frame = pl.DataFrame({"user_id": users, "title_id": titles, "rating": values})
+    last = sr.Ratings.from_polars(frame, duplicates="last")
+    assert last.ratings.tolist() == [3.0, 2.0, 5.0]
+    assert sr.Ratings.from_polars(frame).duplicates == 1

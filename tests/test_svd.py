@@ -322,3 +322,35 @@ def test_the_docstring_states_the_update_rules_and_defaults() -> None:
         "reg_all=0.02",
     ):
         assert rule in doc, rule
+
+
+def test_training_that_diverges_is_refused(movielens_dir: Path) -> None:
+    """A learning rate far too high: an error naming it, never a model answering NaN."""
+    ratings = sr.read_ratings(movielens_dir / "u.data")
+    model = sr.SVD(lr_all=10, n_factors=20, random_state=0)
+    with pytest.raises(
+        ValueError,
+        match=r"^training diverged at epoch 1 \(train RMSE nan\) with lr_all=10: lower the "
+        r"learning rate, e.g\. 0\.005 \(the default\)",
+    ):
+        model.fit(ratings)
+    assert not model.is_fitted
+    seen: list[float] = []
+    steep = sr.SVD(n_factors=20, n_epochs=20, lr_pu=0.2, lr_qi=0.2, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged at epoch \d+ .*lr_pu=0\.2, lr_qi=0\.2") as info:
+        steep.fit(ratings, progress=lambda epoch, total, rmse: seen.append(rmse))
+    epoch = int(str(info.value).split("epoch ")[1].split(" ")[0])
+    assert epoch > 1 and len(seen) == epoch - 1 and all(np.isfinite(seen))
+
+
+def test_a_warm_start_that_diverges_leaves_the_model_as_it_was(movielens_dir: Path) -> None:
+    train, test = ev.read_movielens_split(movielens_dir, "u1")
+    # No epoch at a rate far too high: the warm start is what diverges.
+    model = sr.SVD(lr_all=10, n_epochs=0, n_factors=20, random_state=0).fit(train)
+    before = (model.user_ids.copy(), list(model.title_ids), model.item_factors.copy())
+    with pytest.raises(ValueError, match="diverged at epoch 1"):
+        model.partial_fit(test, n_epochs=3)
+    np.testing.assert_array_equal(model.user_ids, before[0])
+    assert model.title_ids == before[1]
+    np.testing.assert_array_equal(model.item_factors, before[2])
+    assert np.isfinite(model.predict_batch(test["user_id"], test["title_id"])).all()

@@ -138,3 +138,38 @@ def test_bad_arguments(tmp_path: Path) -> None:
         sr.synth(tmp_path, n_ratings=10, scores=tmp_path / "no_scores.csv")
     with pytest.raises(OverflowError):
         sr.synth(tmp_path, n_ratings=-5)
+
+
+def test_a_folder_that_is_not_empty_is_refused_unless_overwrite(tmp_path: Path) -> None:
+    """Stale files of an earlier run are never read back with the new ones."""
+    out = tmp_path / "ratings"
+    first = sr.synth(out, n_ratings=8_000, n_users=500, n_files=4, seed=1)
+    assert len(sr.read_ratings(out)) == 8_000
+    before = digest(first["files"])
+    with pytest.raises(FileExistsError, match="not empty.*overwrite"):
+        sr.synth(out, n_ratings=2_000, n_users=500, n_files=2, seed=2)
+    assert digest(first["files"]) == before
+
+    (out / "notes.txt").write_text("kept")
+    second = sr.synth(out, n_ratings=2_000, n_users=500, n_files=2, seed=2, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["1.csv", "2.csv", "notes.txt"]
+    assert [Path(f).name for f in second["files"]] == ["1.csv", "2.csv"]
+    ratings = sr.read_ratings(out)
+    assert len(ratings) == len(read_rows([Path(f) for f in second["files"]])) == 2_000
+    # The same files as in a fresh folder: overwriting changes nothing in what is written.
+    fresh = sr.synth(tmp_path / "fresh", n_ratings=2_000, n_users=500, n_files=2, seed=2)
+    assert digest(second["files"]) == digest(fresh["files"])
+
+    (out / "mine.csv").write_text("userId,rating,timestamp,movieId\n")
+    with pytest.raises(FileExistsError, match="mine.csv"):
+        sr.synth(out, n_ratings=1_000, n_users=500, n_files=1, overwrite=True)
+    assert digest(second["files"]) == digest(fresh["files"])
+
+
+def test_no_more_files_than_ratings_and_none_empty(tmp_path: Path) -> None:
+    info = sr.synth(tmp_path, n_ratings=100, n_users=50, n_files=1_000)
+    files = [Path(f) for f in info["files"]]
+    assert 1 <= len(files) <= 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+    assert all(len(p.read_text().splitlines()) >= 2 for p in files)
+    assert len(read_rows(files)) == 100 == len(sr.read_ratings(tmp_path))

@@ -17,8 +17,7 @@ from collections.abc import Iterable as _Iterable
 from pathlib import Path
 
 from . import _core, eda, evaluation
-from ._core import SVD, Catalog, Prediction, Ratings, read_catalog
-from ._core import PLATFORMS
+from ._core import PLATFORMS, SVD, Catalog, Prediction, Ratings, read_catalog
 
 __all__ = [
     "PLATFORMS",
@@ -52,7 +51,9 @@ def bundled_data_dir() -> Path:
 _PathLike = str | _os.PathLike
 
 
-def read_ratings(source: _PathLike | _Iterable[_PathLike], format: str = "auto") -> Ratings:
+def read_ratings(
+    source: _PathLike | _Iterable[_PathLike], format: str = "auto", duplicates: str = "keep"
+) -> Ratings:
     """Read ratings into a compact typed :class:`Ratings` table, in parallel.
 
     ``source`` is a file, a directory (its ``*.csv`` files in natural name order: ``2.csv``
@@ -61,19 +62,29 @@ def read_ratings(source: _PathLike | _Iterable[_PathLike], format: str = "auto")
     half stars 0.5-5.0), ``"movielens"`` (tab-separated ``u.data``, whole stars 1-5),
     ``"movielens-csv"`` (``userId,movieId,rating,timestamp``) or ``"parquet"``.
 
-    A malformed row, a rating outside the scale or not a half star, or a missing column raises
-    ``ValueError`` naming the file and line; a missing file raises ``OSError``.
+    ``duplicates`` says what to do with a rating of a (user, title) pair already rated:
+    ``"keep"`` (the default, as Surprise does) keeps every rating, ``"last"`` keeps one rating
+    per pair, the last in file order (with its timestamp), ``"mean"`` one rating per pair with
+    the mean of its ratings (and the latest timestamp), and ``"error"`` raises ``ValueError``
+    naming the first repeat's user, title, file and line and the line of the pair's first
+    rating. Either way the repeats are counted: ``ratings.duplicates`` (kept in the table with
+    ``"keep"``, merged away with ``"last"`` and ``"mean"``, which keep the pair's rating at the
+    position of its first one).
+
+    A malformed row (an unbalanced quote included), a rating outside the scale or not a half
+    star, or a missing column raises ``ValueError`` naming the file and line; a missing file
+    raises ``OSError``.
 
     Example:
         >>> ratings = read_ratings("../shared/data/movielens/ml-100k/u.data")  # doctest: +SKIP
-        >>> len(ratings), ratings.n_users, ratings.n_titles  # doctest: +SKIP
-        (100000, 943, 1682)
+        >>> len(ratings), ratings.n_users, ratings.n_titles, ratings.duplicates  # doctest: +SKIP
+        (100000, 943, 1682, 0)
     """
     if isinstance(source, (str, _os.PathLike)):
         sources = [_os.fspath(source)]
     else:
         sources = [_os.fspath(item) for item in source]
-    return _core.read_ratings(sources, format)
+    return _core.read_ratings(sources, format, duplicates)
 
 
 def synth(
@@ -84,6 +95,7 @@ def synth(
     n_files: int = 8,
     catalog_dir: _PathLike | None = None,
     scores: _PathLike | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Generate Henry-shaped ratings: ``out_dir/1.csv .. n_files.csv``, deterministic for a seed.
 
@@ -92,8 +104,16 @@ def synth(
     tastes over the genres in ``listed_in``; each title's mean rating matches ``scores``
     (a ``movieId,score`` CSV, default the bundled ``title_scores.csv``) to within
     ``0.25 / its rating count`` (within 0.02 once ``n_ratings`` >= 13 per title). Returns a dict with
-    ``files``, ``n_ratings``, ``n_users`` (users with a rating), ``n_titles`` (titles rated),
-    ``max_title_count`` and ``bytes_written``.
+    ``files`` (their paths), ``n_ratings``, ``n_users`` (users with a rating), ``n_titles``
+    (titles rated), ``max_title_count`` and ``bytes_written``.
+
+    ``out_dir`` must be new or empty: a folder that holds anything raises ``FileExistsError``
+    unless ``overwrite=True``, which replaces the generated files (``N.csv``) in it and removes
+    those of the old set the new one does not replace, so that ``read_ratings(out_dir)`` reads
+    exactly the new ratings (another ``.csv`` file there is still refused; other files are left
+    alone). Each file holds whole titles, so there are never more files than ratings and none
+    is empty: fewer than ``n_files`` may be written. The files are renamed into place only once
+    all are complete, so a failure midway leaves the folder as it was.
 
     Example:
         >>> info = synth("/tmp/ratings", n_ratings=400_000, n_users=5_000)  # doctest: +SKIP
@@ -109,6 +129,7 @@ def synth(
         n_users,
         seed,
         n_files,
+        overwrite,
     )
 
 

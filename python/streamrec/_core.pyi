@@ -146,10 +146,21 @@ class Ratings:
         ratings: list[float],
         timestamps: list[int] | None = None,
         scale: tuple[float, float] = (0.5, 5.0),
-    ) -> Ratings: ...
+        duplicates: str = "keep",
+    ) -> Ratings:
+        """A table from per-rating ids and ratings; ``duplicates`` as in ``read_ratings``
+        (an error names the 0-based positions of the repeat and of the first rating).
+
+        Example:
+            >>> Ratings.from_arrays([1, 1], ["as1", "as1"], [4.0, 3.0], duplicates="mean").ratings
+            array([3.5], dtype=float32)
+        """
     @staticmethod
-    def from_polars(frame: _pl.DataFrame, scale: tuple[float, float] | None = None) -> Ratings:
-        """A table from a DataFrame's user_id, title_id (text or integers) and rating columns.
+    def from_polars(
+        frame: _pl.DataFrame, scale: tuple[float, float] | None = None, duplicates: str = "keep"
+    ) -> Ratings:
+        """A table from a DataFrame's user_id, title_id (text or integers) and rating columns;
+        ``duplicates`` as in ``read_ratings`` (positions in errors are 0-based frame rows).
 
         Example:
             >>> frame = pl.DataFrame({"user_id": [1], "title_id": ["as1"], "rating": [4.0]})
@@ -163,6 +174,16 @@ class Ratings:
     def n_titles(self) -> int: ...
     @property
     def scale(self) -> tuple[float, float]: ...
+    @property
+    def duplicates(self) -> int:
+        """How many ratings repeated a (user, title) pair already rated in what the table was
+        built from: still in the table with ``duplicates="keep"`` (the default, as Surprise
+        keeps them), merged away with ``"last"`` or ``"mean"``. Counted on first use.
+
+        Example:
+            >>> Ratings.from_arrays([1, 1, 2], ["as1", "as1", "as1"], [4.0, 3.0, 5.0]).duplicates
+            1
+        """
     @property
     def user_ids(self) -> _npt.NDArray[_np.int64]: ...
     @property
@@ -179,7 +200,7 @@ class Ratings:
     def title_stats(self) -> _pl.DataFrame: ...
     def unknown_titles(self, known: list[str]) -> dict[str, int | list[str]]: ...
 
-def read_ratings(sources: list[str], format: str = "auto") -> Ratings: ...
+def read_ratings(sources: list[str], format: str = "auto", duplicates: str = "keep") -> Ratings: ...
 def synth(
     out_dir: str,
     catalog_dir: str,
@@ -188,6 +209,7 @@ def synth(
     n_users: int,
     seed: int,
     n_files: int,
+    overwrite: bool = False,
 ) -> dict[str, object]: ...
 def rating_histogram(ratings: Ratings) -> _pl.DataFrame: ...
 def ratings_per_user(ratings: Ratings) -> _pl.DataFrame: ...
@@ -281,6 +303,12 @@ class SVD:
         the data's min and max for arrays and DataFrames; a ``Ratings`` carries its own scale,
         and a different ``scale`` is refused (ValueError).
 
+        Training that diverges (a learning rate too high for the data) stops at the first
+        epoch whose training RMSE, or whose parameters, are not finite numbers, and raises
+        ``ValueError`` naming the epoch and the learning rates (``training diverged at epoch
+        1 (train RMSE nan) with lr_all=10: lower the learning rate, e.g. 0.005 (the
+        default)``); the model stays unfitted.
+
         Example:
             >>> SVD(random_state=0).fit((users, titles, values), progress=True)
         """
@@ -356,19 +384,25 @@ class SVD:
     ) -> dict[str, float | None]:
         """Warm start on new ratings (new users and titles get fresh factors). Returns
         ``train_rmse`` and, with ``holdout``, ``holdout_rmse_before`` / ``holdout_rmse_after``.
+        Training that diverges raises ``ValueError`` as in ``fit`` and leaves the model as it
+        was.
 
         Example:
             >>> model.partial_fit(new_week, n_epochs=5, holdout=next_week)
         """
     def save(self, path: str | _os.PathLike[str]) -> None:
-        """Writes a versioned, checksummed model file (with the id maps).
+        """Writes a versioned, checksummed model file (with the id maps), atomically: the
+        file is written beside ``path`` and renamed over it once complete, so a crash or a
+        full disk leaves any previous file whole. A model holding a value that is not a finite
+        number is refused (ValueError).
 
         Example:
             >>> model.save("model.srsvd")
         """
     @staticmethod
     def load(path: str | _os.PathLike[str]) -> SVD:
-        """Reads a model file; another format version or a damaged file raises ValueError.
+        """Reads a model file; another format version or a damaged file (a checksum that
+        does not match, or values that are not finite numbers) raises ValueError.
 
         Example:
             >>> model = SVD.load("model.srsvd")

@@ -143,6 +143,19 @@ def cmd_etl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_names(paths: Sequence[Any]) -> str:
+    """``1.csv, 2.csv, 3.csv`` (``1.csv, 2.csv, ..., 40.csv`` when there are many)."""
+    names = [Path(path).name for path in paths]
+    if len(names) > 4:
+        names = [*names[:2], "...", names[-1]]
+    return ", ".join(names)
+
+
+def _size(n_bytes: int) -> str:
+    """``812 kB``, ``97.3 MB``."""
+    return f"{n_bytes / 1e3:,.0f} kB" if n_bytes < 1e6 else f"{n_bytes / 1e6:,.1f} MB"
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     """Henry-shaped ratings written as CSV files to a folder."""
     import streamrec as sr
@@ -151,13 +164,31 @@ def cmd_synth(args: argparse.Namespace) -> int:
     n_users = args.users or users_for_size(args.ratings)
     started = time.perf_counter()
     summary = sr.synth(
-        args.out_dir, n_ratings=args.ratings, n_users=n_users, seed=args.seed, n_files=args.files
+        args.out_dir,
+        n_ratings=args.ratings,
+        n_users=n_users,
+        seed=args.seed,
+        n_files=args.files,
+        overwrite=args.overwrite,
     )
     elapsed = time.perf_counter() - started
-    print(f"{args.ratings:,} ratings of {n_users:,} users -> {args.out_dir} in {elapsed:.1f}s")
-    if summary:
-        for key, value in summary.items():
-            print(f"  {key}: {value}")
+    files = summary["files"]
+    print(
+        f"{summary['n_ratings']:,} ratings by {summary['n_users']:,} users on"
+        f" {summary['n_titles']:,} titles -> {args.out_dir} in {elapsed:.1f}s"
+    )
+    if summary["n_users"] < n_users:
+        print(f"  {n_users:,} users asked: only {summary['n_users']:,} have a rating")
+    print(
+        f"  {len(files):,} file{'s' if len(files) != 1 else ''}: {_file_names(files)}"
+        f" ({_size(summary['bytes_written'])})"
+    )
+    if len(files) < args.files:
+        print(
+            f"  {args.files:,} files asked: each holds whole titles, so {len(files):,} hold"
+            f" the {summary['n_ratings']:,} ratings"
+        )
+    print(f"  most ratings of one title: {summary['max_title_count']:,}")
     return 0
 
 
@@ -165,12 +196,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Ratings -> trained SVD model saved to a file."""
     import streamrec as sr
 
-    started = time.perf_counter()
-    ratings = sr.read_ratings(args.ratings, format=args.format)
-    print(
-        f"read {len(ratings):,} ratings ({ratings.n_users:,} users, {ratings.n_titles:,} titles)"
-        f" in {time.perf_counter() - started:.1f}s"
-    )
+    # The model first: a bad hyperparameter is reported before the ratings are read.
     model = sr.SVD(
         n_factors=args.factors,
         n_epochs=args.epochs,
@@ -178,6 +204,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         reg_all=args.reg,
         random_state=args.seed,
     )
+    started = time.perf_counter()
+    ratings = sr.read_ratings(args.ratings, format=args.format, duplicates=args.duplicates)
+    print(
+        f"read {len(ratings):,} ratings ({ratings.n_users:,} users, {ratings.n_titles:,} titles)"
+        f" in {time.perf_counter() - started:.1f}s"
+    )
+    if ratings.duplicates:
+        what = (
+            "kept, as Surprise does" if args.duplicates == "keep" else f"merged ({args.duplicates})"
+        )
+        print(f"  {ratings.duplicates:,} ratings repeat a (user, title) pair already rated: {what}")
     started = time.perf_counter()
 
     def report(epoch: int, total: int, train_rmse: float) -> None:
@@ -320,27 +357,83 @@ def build_parser() -> argparse.ArgumentParser:
     )
     etl.set_defaults(run=cmd_etl, parser=etl)
 
-    synth = commands.add_parser("synth", help="Henry-shaped ratings -> CSV files in a folder")
-    synth.add_argument("out_dir")
-    synth.add_argument("--ratings", type=_positive_int, default=FULL_RATINGS)
-    synth.add_argument("--users", type=_positive_int, help="default: Henry's ratio to --ratings")
-    synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--files", type=_positive_int, default=8)
+    synth = commands.add_parser(
+        "synth",
+        help="Henry-shaped ratings -> CSV files in a folder",
+        description="Generate Henry-shaped ratings (userId,rating,timestamp,movieId) of the"
+        " bundled catalog into OUT_DIR/1.csv, 2.csv, ...",
+    )
+    synth.add_argument("out_dir", help="a new or empty folder (see --overwrite)")
+    synth.add_argument(
+        "--ratings",
+        type=_positive_int,
+        default=FULL_RATINGS,
+        help="how many ratings (default: %(default)s, the size of the original set)",
+    )
+    synth.add_argument(
+        "--users",
+        type=_positive_int,
+        help="how many users (default: the original ratio, about 1 per 96 ratings)",
+    )
+    synth.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed: the same seed gives the same files (0 to 2**64-1; default: %(default)s)",
+    )
+    synth.add_argument(
+        "--files",
+        type=_positive_int,
+        default=8,
+        help="how many files, at most: each holds whole titles (default: %(default)s)",
+    )
+    synth.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that is not empty, replacing the ratings files (N.csv) of"
+        " an earlier run (default: refuse such a folder)",
+    )
     synth.set_defaults(run=cmd_synth)
 
-    train = commands.add_parser("train", help="ratings -> trained SVD model file")
+    train = commands.add_parser(
+        "train",
+        help="ratings -> trained SVD model file",
+        description="Train the SVD recommender on ratings files and save the model.",
+    )
     train.add_argument("ratings", help="a ratings file, folder or glob")
-    train.add_argument("--out", required=True, help="model file to write")
+    train.add_argument("--out", required=True, help="model file to write (replaced whole)")
     train.add_argument(
         "--format",
         default="auto",
         choices=["auto", "henry", "movielens", "movielens-csv", "parquet"],
+        help="ratings format (default: %(default)s, decided per file)",
     )
-    train.add_argument("--factors", type=_positive_int, default=100)
-    train.add_argument("--epochs", type=_positive_int, default=20)
-    train.add_argument("--lr", type=float, default=0.005)
-    train.add_argument("--reg", type=float, default=0.02)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--duplicates",
+        default="keep",
+        choices=["keep", "last", "mean", "error"],
+        help="ratings of a (user, title) pair already rated: keep them all, keep the last, their"
+        " mean, or stop with an error (default: %(default)s)",
+    )
+    train.add_argument(
+        "--factors", type=_positive_int, default=100, help="latent factors (default: %(default)s)"
+    )
+    train.add_argument(
+        "--epochs", type=_positive_int, default=20, help="SGD epochs (default: %(default)s)"
+    )
+    train.add_argument(
+        "--lr", type=float, default=0.005, help="learning rate, lr_all (default: %(default)s)"
+    )
+    train.add_argument(
+        "--reg", type=float, default=0.02, help="regularisation, reg_all (default: %(default)s)"
+    )
+    train.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random_state: the same seed gives the same model (0 to 2**64-1; default:"
+        " %(default)s)",
+    )
     train.set_defaults(run=cmd_train)
     return parser
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::model::{DurationType, Platform, Title};
 use crate::util::date::checked_days_from_civil;
+use crate::util::hash::FxHashMap;
 use crate::{Error, Result};
 
 /// The header every platform file carries; the rules read the fields of a record in this order.
@@ -193,6 +194,30 @@ pub(super) fn check_record<'a, S: AsRef<str>>(
         listed_in: field(10),
         description: field(11),
     })
+}
+
+/// The `show_id`s of one file seen so far, each with the line it was first on: a second
+/// record with the same `show_id` is an error (it would count its title twice and give two
+/// titles one `id`).
+#[derive(Default)]
+pub(super) struct SeenShowIds(FxHashMap<String, u64>);
+
+impl SeenShowIds {
+    /// Records `show_id` (of the record on `line` of `source`), or refuses a repeat.
+    pub(super) fn check(&mut self, show_id: &str, line: u64, source: &Path) -> Result<()> {
+        if let Some(&first) = self.0.get(show_id) {
+            return Err(Error::record(
+                source,
+                line,
+                format!(
+                    "duplicate show_id {show_id:?} (first on line {first}); expected each \
+                     title once"
+                ),
+            ));
+        }
+        self.0.insert(show_id.to_string(), line);
+        Ok(())
+    }
 }
 
 /// Applies the ETL rules to one raw record (`line` is where it starts in `source`).

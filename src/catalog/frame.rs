@@ -2,18 +2,18 @@
 //! platform files and the scores file parsed in parallel), and a [`CatalogTable`] as a
 //! DataFrame, Parquet or CSV.
 
-use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::clean::{check_record, CheckedRecord, CATALOG_HEADER};
+use super::clean::{check_record, CheckedRecord, SeenShowIds, CATALOG_HEADER};
 use super::csv::CsvRecords;
 use super::model::{CatalogTable, DurationType, Platform, Title};
 use super::read::{check_header, dir_files, ordered_files, read_file_text, read_text};
 use super::scores::parse_score_map;
+use crate::util::fs::write_atomically;
 use crate::{Error, Result};
 
 /// The columns of one platform's part of the catalog DataFrame, filled record by record
@@ -179,9 +179,12 @@ fn catalog_frame_from_text(text: &str, platform: Platform, source: &Path) -> Res
     // Records average ~400 bytes; a guess spares a pass over the text to count lines.
     let mut builder = ColumnBuilder::new(platform, text.len() / 256 + 1);
     let mut fields = Vec::with_capacity(CATALOG_HEADER.len());
+    let mut seen = SeenShowIds::default();
     while let Some(record) = records.next_record_into(&mut fields) {
         let line = record.map_err(|(line, message)| Error::record(source, line, message))?;
-        builder.push(&check_record(&fields, line, source)?);
+        let record = check_record(&fields, line, source)?;
+        seen.check(record.show_id, line, source)?;
+        builder.push(&record);
     }
     builder.finish()
 }
@@ -311,19 +314,23 @@ impl CatalogTable {
         Ok(DataFrame::new(titles.len(), columns)?)
     }
 
-    /// Writes the table to a Parquet file.
+    /// Writes the table to a Parquet file, atomically (an existing file is replaced only once
+    /// the new one is complete).
     pub fn write_parquet(&self, path: &Path) -> Result<()> {
         let mut frame = self.to_dataframe()?;
-        let file = File::create(path).map_err(|error| Error::io(path, error))?;
-        ParquetWriter::new(BufWriter::new(file)).finish(&mut frame)?;
-        Ok(())
+        write_atomically(path, |out| {
+            ParquetWriter::new(out).finish(&mut frame)?;
+            Ok(())
+        })
     }
 
-    /// Writes the table to a CSV file (dates as `YYYY-mm-dd`, nulls as empty fields).
+    /// Writes the table to a CSV file (dates as `YYYY-mm-dd`, nulls as empty fields),
+    /// atomically like [`CatalogTable::write_parquet`].
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         let mut frame = self.to_dataframe()?;
-        let file = File::create(path).map_err(|error| Error::io(path, error))?;
-        CsvWriter::new(BufWriter::new(file)).finish(&mut frame)?;
-        Ok(())
+        write_atomically(path, |out| {
+            CsvWriter::new(out).finish(&mut frame)?;
+            Ok(())
+        })
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::clean::{clean_record, CATALOG_HEADER};
+use super::clean::{clean_record, SeenShowIds, CATALOG_HEADER};
 use super::csv::CsvRecords;
 use super::model::{CatalogTable, Platform, Title};
 use crate::{Error, Result};
@@ -78,10 +78,13 @@ pub fn parse_catalog(reader: impl Read, platform: Platform, source: &Path) -> Re
     check_header(&mut records, &CATALOG_HEADER, source)?;
     // One record per line but for the rare multi-line descriptions.
     let mut titles = Vec::with_capacity(text.bytes().filter(|&byte| byte == b'\n').count());
+    let mut seen = SeenShowIds::default();
     while let Some(record) = records.next_record() {
         let (line, fields) =
             record.map_err(|(line, message)| Error::record(source, line, message))?;
-        titles.push(clean_record(platform, &fields, line, source)?);
+        let title = clean_record(platform, &fields, line, source)?;
+        seen.check(&title.show_id, line, source)?;
+        titles.push(title);
     }
     Ok(titles)
 }

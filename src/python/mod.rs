@@ -2,7 +2,7 @@
 //! and nothing else. One file per core module, each registering its own classes and
 //! functions; `convert` holds the conversions several of them share.
 
-use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyFileExistsError, PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::Error;
@@ -17,15 +17,22 @@ mod recommender;
 mod synth;
 
 /// Maps the crate's errors onto the Python exceptions a user expects: a bad value is a
-/// `ValueError`, an unknown id a `KeyError`, a file problem an `OSError`.
+/// `ValueError`, an unknown id a `KeyError`, a file problem an `OSError` (`FileExistsError`
+/// for a target that is already there, such as a folder that is not empty).
 pub(crate) fn to_py_err(error: Error) -> PyErr {
     let message = error.to_string();
     match error {
         Error::InvalidArgument { .. } | Error::Header { .. } | Error::Record { .. } => {
             PyValueError::new_err(message)
         }
-        Error::Model { .. } | Error::Polars(_) => PyValueError::new_err(message),
+        Error::Model { .. }
+        | Error::Polars(_)
+        | Error::Diverged { .. }
+        | Error::NotSaved { .. } => PyValueError::new_err(message),
         Error::UnknownId { .. } => PyKeyError::new_err(message),
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            PyFileExistsError::new_err(message)
+        }
         Error::Io { .. } => PyOSError::new_err(message),
     }
 }

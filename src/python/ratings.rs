@@ -1,7 +1,7 @@
 //! Python face of the ratings ingest: the `Ratings` table class and `read_ratings`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -10,7 +10,10 @@ use pyo3_polars::PyDataFrame;
 
 use super::convert::detached_frame;
 use super::to_py_err;
-use crate::ratings::{read_ratings_sources, RatingsFormat, RatingsTable};
+use crate::ratings::{
+    read_ratings_sources_with, refuse_repeat_at_positions, DuplicatePolicy, RatingsFormat,
+    RatingsTable,
+};
 
 /// Ratings as a compact typed table (dense user and title indexes with their id maps).
 ///
@@ -23,26 +26,50 @@ use crate::ratings::{read_ratings_sources, RatingsFormat, RatingsTable};
 #[pyclass(name = "Ratings", module = "streamrec._core", frozen)]
 pub(crate) struct PyRatings {
     pub(crate) inner: Arc<RatingsTable>,
+    /// Ratings that repeated a (user, title) pair in what the table was built from: counted
+    /// on first use when they were kept, known from the start when they were merged away.
+    duplicates: OnceLock<usize>,
 }
 
 impl PyRatings {
     pub(crate) fn new(table: RatingsTable) -> Self {
         PyRatings {
             inner: Arc::new(table),
+            duplicates: OnceLock::new(),
         }
     }
+
+    /// A table whose repeated pairs were dealt with by `policy`, `repeats` of them.
+    fn resolved(table: RatingsTable, policy: DuplicatePolicy, repeats: usize) -> Self {
+        let ratings = PyRatings::new(table);
+        if policy != DuplicatePolicy::Keep {
+            let _ = ratings.duplicates.set(repeats);
+        }
+        ratings
+    }
+}
+
+/// Applies `duplicates` to a table built in memory (errors name 0-based positions).
+fn resolve_in_memory(mut table: RatingsTable, duplicates: &str) -> crate::Result<PyRatings> {
+    let policy: DuplicatePolicy = duplicates.parse()?;
+    if policy == DuplicatePolicy::Keep {
+        return Ok(PyRatings::new(table));
+    }
+    let repeats = table.resolve_duplicates(policy, refuse_repeat_at_positions)?;
+    Ok(PyRatings::resolved(table, policy, repeats))
 }
 
 #[pymethods]
 impl PyRatings {
     /// Builds a table from per-rating ids and ratings (timestamps default to 0). Raises
-    /// ValueError when lengths differ or a rating lies outside `scale`.
+    /// ValueError when lengths differ or a rating lies outside `scale`. `duplicates` as in
+    /// `read_ratings` (positions in errors are 0-based indexes into the arrays).
     ///
     /// Example:
     ///     >>> Ratings.from_arrays([7], ["ns1"], [4.5], timestamps=[1_500_000_000]).scale
     ///     (0.5, 5.0)
     #[staticmethod]
-    #[pyo3(signature = (user_ids, title_ids, ratings, timestamps=None, scale=(0.5, 5.0)))]
+    #[pyo3(signature = (user_ids, title_ids, ratings, timestamps=None, scale=(0.5, 5.0), duplicates="keep"))]
     fn from_arrays(
         py: Python<'_>,
         user_ids: Vec<i64>,
@@ -50,12 +77,14 @@ impl PyRatings {
         ratings: Vec<f32>,
         timestamps: Option<Vec<i64>>,
         scale: (f32, f32),
+        duplicates: &str,
     ) -> PyResult<Self> {
         py.detach(|| {
             let title_refs: Vec<&str> = title_ids.iter().map(String::as_str).collect();
-            RatingsTable::try_from_ids(&user_ids, &title_refs, ratings, timestamps, scale)
+            let table =
+                RatingsTable::try_from_ids(&user_ids, &title_refs, ratings, timestamps, scale)?;
+            resolve_in_memory(table, duplicates)
         })
-        .map(PyRatings::new)
         .map_err(to_py_err)
     }
 
@@ -71,15 +100,15 @@ impl PyRatings {
     ///     >>> Ratings.from_polars(frame, scale=(0.5, 5.0)).n_users
     ///     2
     #[staticmethod]
-    #[pyo3(signature = (frame, scale=None))]
+    #[pyo3(signature = (frame, scale=None, duplicates="keep"))]
     fn from_polars(
         py: Python<'_>,
         frame: PyDataFrame,
         scale: Option<(f32, f32)>,
+        duplicates: &str,
     ) -> PyResult<Self> {
         let PyDataFrame(frame) = frame;
-        py.detach(|| RatingsTable::from_frame(&frame, scale))
-            .map(PyRatings::new)
+        py.detach(|| resolve_in_memory(RatingsTable::from_frame(&frame, scale)?, duplicates))
             .map_err(to_py_err)
     }
 
@@ -87,14 +116,38 @@ impl PyRatings {
         self.inner.len()
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let repeats = match self.duplicates(py) {
+            0 => String::new(),
+            n => format!(", {n} repeated (user, title) ratings"),
+        };
         format!(
-            "Ratings({} ratings, {} users, {} titles, scale {:?})",
+            "Ratings({} ratings, {} users, {} titles, scale {:?}{repeats})",
             self.inner.len(),
             self.inner.n_users(),
             self.inner.n_titles(),
             self.inner.scale
         )
+    }
+
+    /// How many ratings repeated a (user, title) pair already rated, in what the table was
+    /// built from: still in the table with `duplicates="keep"` (the default, as Surprise
+    /// keeps them), merged away with `"last"` or `"mean"`. Counted on first use (a pass over
+    /// the table), then remembered.
+    ///
+    /// Example:
+    ///     >>> Ratings.from_arrays([1, 1, 2], ["as1", "as1", "as1"], [4.0, 3.0, 5.0]).duplicates
+    ///     1
+    #[getter]
+    fn duplicates(&self, py: Python<'_>) -> usize {
+        if let Some(&repeats) = self.duplicates.get() {
+            return repeats;
+        }
+        // Counted without the GIL and outside the cell: a thread waiting on the cell while
+        // holding the GIL would block this one when it takes the GIL back.
+        let table = Arc::clone(&self.inner);
+        let repeats = py.detach(move || table.count_duplicates());
+        *self.duplicates.get_or_init(|| repeats)
     }
 
     /// Number of distinct users. Example: `ratings.n_users` -> 943 for MovieLens 100k.
@@ -198,13 +251,19 @@ fn readonly<T: numpy::Element>(array: Bound<'_, PyArray1<T>>) -> Bound<'_, PyArr
 }
 
 /// Reads ratings files (each source a file, a directory or a glob); see
-/// `streamrec.read_ratings`. Example: `read_ratings(["u.data"], "movielens")`.
+/// `streamrec.read_ratings`. Example: `read_ratings(["u.data"], "movielens", "keep")`.
 #[pyfunction]
-#[pyo3(name = "read_ratings", signature = (sources, format="auto"))]
-fn py_read_ratings(py: Python<'_>, sources: Vec<PathBuf>, format: &str) -> PyResult<PyRatings> {
+#[pyo3(name = "read_ratings", signature = (sources, format="auto", duplicates="keep"))]
+fn py_read_ratings(
+    py: Python<'_>,
+    sources: Vec<PathBuf>,
+    format: &str,
+    duplicates: &str,
+) -> PyResult<PyRatings> {
     let format: RatingsFormat = format.parse().map_err(to_py_err)?;
-    py.detach(|| read_ratings_sources(&sources, format))
-        .map(PyRatings::new)
+    let policy: DuplicatePolicy = duplicates.parse().map_err(to_py_err)?;
+    py.detach(|| read_ratings_sources_with(&sources, format, policy))
+        .map(|(table, repeats)| PyRatings::resolved(table, policy, repeats))
         .map_err(to_py_err)
 }
 

@@ -9,9 +9,9 @@ use super::to_py_err;
 use crate::ratings::synth::{synth_from_catalog, SynthConfig};
 
 /// Writes Henry-shaped ratings files; see `streamrec.synth`, which fills in the defaults.
-/// Example: `synth("out", catalog_dir, scores, 1_000, 100, 0, 1)`.
+/// Example: `synth("out", catalog_dir, scores, 1_000, 100, 0, 1, False)`.
 #[pyfunction]
-#[pyo3(name = "synth", signature = (out_dir, catalog_dir, scores, n_ratings, n_users, seed, n_files))]
+#[pyo3(name = "synth", signature = (out_dir, catalog_dir, scores, n_ratings, n_users, seed, n_files, overwrite=false))]
 #[allow(clippy::too_many_arguments)]
 fn py_synth<'py>(
     py: Python<'py>,
@@ -22,12 +22,14 @@ fn py_synth<'py>(
     n_users: u32,
     seed: u64,
     n_files: u32,
+    overwrite: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = SynthConfig {
         n_ratings,
         n_users,
         seed,
         n_files,
+        overwrite,
     };
     let summary = py
         .detach(|| synth_from_catalog(&out_dir, &catalog_dir, &scores, &config))

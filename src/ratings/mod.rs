@@ -15,10 +15,12 @@
 //! DataFrames in `frame.rs`); the formats and their detection in `format.rs`; which files a
 //! source names in `source.rs`; the reader in `read.rs`, over `csv/` (the chunked parse: the
 //! Henry fast path, general rows, fields) and `parquet.rs`; id interning in `intern.rs` and the
-//! merge of parsed chunks in `chunk.rs`; the Henry-shaped generator in [`synth`].
+//! merge of parsed chunks in `chunk.rs`; repeated (user, title) pairs in `duplicates.rs`; the
+//! Henry-shaped generator in [`synth`].
 
 mod chunk;
 mod csv;
+mod duplicates;
 mod format;
 mod frame;
 mod intern;
@@ -33,10 +35,14 @@ mod table;
 mod tests;
 mod train_test;
 
+pub use duplicates::{refuse_repeat_at_positions, DuplicatePolicy, Repeat, DUPLICATE_POLICIES};
 pub use format::RatingsFormat;
 pub use frame::{title_ids_as_text, user_ids_as_integers};
 pub use movielens::{read_movielens_split, read_udata, MOVIELENS_SPLITS};
-pub use read::{read_ratings, read_ratings_source, read_ratings_sources};
+pub use read::{
+    read_ratings, read_ratings_source, read_ratings_sources, read_ratings_sources_with,
+    read_ratings_with,
+};
 pub use source::resolve_source;
 pub(crate) use stats::count_indexes;
 pub use table::{RatingsTable, TitleStat, UnknownTitles};

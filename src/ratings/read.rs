@@ -4,7 +4,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::csv::read_csv_bytes_into;
+use super::csv::{line_of_row, read_csv_bytes_into};
+use super::duplicates::{DuplicatePolicy, Repeat};
 use super::format::{detect_format, RatingsFormat};
 use super::intern::Interner;
 use super::parquet::read_parquet_into;
@@ -14,8 +15,92 @@ use crate::{Error, Result};
 
 /// Reads every file into one table (ids merged across files, in order of first appearance).
 /// Ratings are validated against the format's scale: half stars 0.5-5.0 for Henry and
-/// MovieLens `ratings.csv`, whole stars 1-5 for u.data.
+/// MovieLens `ratings.csv`, whole stars 1-5 for u.data. Every rating is kept, repeats of a
+/// (user, title) pair included (see [`read_ratings_with`]).
 pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsTable> {
+    Ok(read_files(paths, format)?.0)
+}
+
+/// [`read_ratings`] with a choice for ratings that repeat a (user, title) pair (see
+/// [`DuplicatePolicy`]); returns the table and how many repeats the files held (kept with
+/// `Keep`, merged away with `Last` and `Mean`). With `Error`, the first repeat is an error
+/// naming its file and line and those of the pair's first rating.
+pub fn read_ratings_with(
+    paths: &[PathBuf],
+    format: RatingsFormat,
+    duplicates: DuplicatePolicy,
+) -> Result<(RatingsTable, usize)> {
+    let (mut table, first_rows, formats) = read_files(paths, format)?;
+    let files = FileRows {
+        paths,
+        first_rows,
+        formats,
+    };
+    let repeats =
+        table.resolve_duplicates(duplicates, |table, repeat| files.refuse(table, repeat))?;
+    Ok((table, repeats))
+}
+
+/// Where the rows of a table read from files came from.
+struct FileRows<'a> {
+    paths: &'a [PathBuf],
+    /// The first row of each file in the table.
+    first_rows: Vec<usize>,
+    formats: Vec<RatingsFormat>,
+}
+
+/// A row's file and its line there (for Parquet, as the Parquet reader's errors count them:
+/// the 1-based row).
+struct Place {
+    file: usize,
+    line: u64,
+}
+
+impl FileRows<'_> {
+    fn place(&self, row: usize) -> Result<Place> {
+        let file = self.first_rows.partition_point(|&first| first <= row) - 1;
+        let path = &self.paths[file];
+        let row_in_file = row - self.first_rows[file];
+        let line = if self.formats[file] == RatingsFormat::Parquet {
+            row_in_file as u64 + 1
+        } else {
+            // Read again: only an error needs a line, and the reader does not keep them.
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            line_of_row(path, &bytes, self.formats[file], row_in_file)?
+        };
+        Ok(Place { file, line })
+    }
+
+    /// The error of `duplicates="error"`: the repeat's file and line, and the first rating's.
+    fn refuse(&self, table: &RatingsTable, repeat: Repeat) -> Error {
+        let (at, first) = match (self.place(repeat.row), self.place(repeat.first)) {
+            (Ok(at), Ok(first)) => (at, first),
+            (Err(error), _) | (_, Err(error)) => return error,
+        };
+        let first = if first.file == at.file {
+            format!("line {}", first.line)
+        } else {
+            format!(
+                "line {} of {}",
+                first.line,
+                self.paths[first.file].display()
+            )
+        };
+        let message = format!(
+            "{} again (first on {first}); duplicates=\"error\" accepts one rating per (user, \
+             title) pair (or duplicates=\"keep\", \"last\" or \"mean\")",
+            table.describe_pair(repeat.row)
+        );
+        Error::record(&self.paths[at.file], at.line, message)
+    }
+}
+
+/// Reads the files; returns the table, the first row of each file in it, and each file's
+/// format.
+fn read_files(
+    paths: &[PathBuf],
+    format: RatingsFormat,
+) -> Result<(RatingsTable, Vec<usize>, Vec<RatingsFormat>)> {
     if paths.is_empty() {
         return Err(Error::invalid("paths", "[]", "at least one ratings file"));
     }
@@ -38,7 +123,9 @@ pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsT
     // The next CSV file is read while the current one is parsed; the two buffers alternate.
     let mut prefetched: Option<Vec<u8>> = None;
     let mut spare: Vec<u8> = Vec::new();
+    let mut first_rows = Vec::with_capacity(paths.len());
     for (index, path) in paths.iter().enumerate() {
+        first_rows.push(table.len());
         let file_scale = if formats[index] == RatingsFormat::Parquet {
             read_parquet_into(path, &mut table, &mut interner)?
         } else {
@@ -89,7 +176,7 @@ pub fn read_ratings(paths: &[PathBuf], format: RatingsFormat) -> Result<RatingsT
     table.titles.shrink_to_fit();
     table.ratings.shrink_to_fit();
     table.timestamps.shrink_to_fit();
-    Ok(table)
+    Ok((table, first_rows, formats))
 }
 
 /// Reads one source given as text (file, directory or glob); see [`resolve_source`].
@@ -99,11 +186,21 @@ pub fn read_ratings_source(source: &Path, format: RatingsFormat) -> Result<Ratin
 
 /// Reads several sources (each a file, a directory or a glob) into one table, in order.
 pub fn read_ratings_sources(sources: &[PathBuf], format: RatingsFormat) -> Result<RatingsTable> {
+    Ok(read_ratings_sources_with(sources, format, DuplicatePolicy::Keep)?.0)
+}
+
+/// [`read_ratings_sources`] with a choice for repeated (user, title) pairs, as
+/// [`read_ratings_with`].
+pub fn read_ratings_sources_with(
+    sources: &[PathBuf],
+    format: RatingsFormat,
+    duplicates: DuplicatePolicy,
+) -> Result<(RatingsTable, usize)> {
     let mut paths = Vec::new();
     for source in sources {
         paths.extend(resolve_source(source)?);
     }
-    read_ratings(&paths, format)
+    read_ratings_with(&paths, format, duplicates)
 }
 
 /// Reads a whole file into `buffer` (cleared first), reusing its capacity.

@@ -144,6 +144,11 @@ fn each_bad_record_names_its_line_and_what_is_expected() {
         ("1,good,10,as1\n", "not a number"),
         ("1,3.0,soon,as1\n", "timestamp \"soon\" is not an integer"),
         ("1,3.0,10,\n", "movieId is empty"),
+        ("1,3.0,10,\"ns1\n", "unbalanced quote in field \"\\\"ns1\""),
+        ("1,3.0,10,ns1\"\n", "unbalanced quote"),
+        ("1,3.0,10,n\"s1\n", "unbalanced quote"),
+        ("\"1,3.0,10,ns1\n", "unbalanced quote"),
+        ("1,\"3.0,10,ns1\n", "unbalanced quote"),
     ];
     for (index, (row, expected)) in cases.iter().enumerate() {
         let path = write_temp(
@@ -251,5 +256,124 @@ fn parquet_round_trip_and_its_errors() {
     assert!(matches!(
         read_ratings(&[missing_path], RatingsFormat::Parquet),
         Err(Error::Header { .. })
+    ));
+}
+
+/// MovieLens 100K's first ratings, then some of them again with other ratings and later
+/// timestamps (a blank line and the second file shift the lines): kept and counted by
+/// default, merged by "last" and "mean", refused by "error" with both lines.
+#[test]
+fn repeated_pairs_are_counted_kept_merged_or_refused() {
+    let udata = std::fs::read_to_string(movielens::ml_100k_dir().join("u.data")).unwrap();
+    let original: Vec<&str> = udata.lines().take(1_000).collect();
+    let fields = |line: &str| -> (i64, String, f32, i64) {
+        let f: Vec<&str> = line.split('\t').collect();
+        (
+            f[0].parse().unwrap(),
+            f[1].to_string(),
+            f[2].parse().unwrap(),
+            f[3].parse().unwrap(),
+        )
+    };
+    let whole = read_udata(movielens::ml_100k_dir().join("u.data")).unwrap();
+    assert_eq!(whole.count_duplicates(), 0, "u.data rates each pair once");
+
+    let first = write_temp("repeats_a.data", &format!("{}\n", original.join("\n")));
+    // Lines 1 and 2 of the second file: ratings 10 and 20 again; then a blank line; then
+    // rating 10 a third time on line 4.
+    let again = |index: usize, stars: i64, shift: i64| {
+        let (user, title, _, time) = fields(original[index]);
+        format!("{user}\t{title}\t{stars}\t{}", time + shift)
+    };
+    let second_text = format!(
+        "{}\n{}\n\n{}\n",
+        again(10, 1, 100),
+        again(20, 5, 50),
+        again(10, 3, 10)
+    );
+    let second = write_temp("repeats_b.data", &second_text);
+    let paths = [first.clone(), second.clone()];
+    let format = RatingsFormat::MovieLens;
+
+    let (kept, repeats) = read_ratings_with(&paths, format, DuplicatePolicy::Keep).unwrap();
+    assert_eq!(
+        (kept.len(), repeats, kept.count_duplicates()),
+        (1_003, 3, 3)
+    );
+    assert_eq!(
+        kept.repeated_ratings(),
+        [
+            Repeat {
+                row: 1_000,
+                first: 10
+            },
+            Repeat {
+                row: 1_001,
+                first: 20
+            },
+            Repeat {
+                row: 1_002,
+                first: 10
+            },
+        ]
+    );
+
+    let (last, repeats) = read_ratings_with(&paths, format, DuplicatePolicy::Last).unwrap();
+    assert_eq!(
+        (last.len(), repeats, last.count_duplicates()),
+        (1_000, 3, 0)
+    );
+    let (_, _, _, time_10) = fields(original[10]);
+    let (_, _, _, time_20) = fields(original[20]);
+    assert_eq!((last.ratings[10], last.timestamps[10]), (3.0, time_10 + 10));
+    assert_eq!((last.ratings[20], last.timestamps[20]), (5.0, time_20 + 50));
+    assert_eq!(last.user_ids, kept.user_ids, "ids keep their order");
+    assert_eq!(last.ratings[..10], kept.ratings[..10]);
+
+    let (mean, _) = read_ratings_with(&paths, format, DuplicatePolicy::Mean).unwrap();
+    let (_, _, stars_10, _) = fields(original[10]);
+    let (_, _, stars_20, _) = fields(original[20]);
+    assert_eq!(mean.len(), 1_000);
+    assert!((mean.ratings[10] - (stars_10 + 1.0 + 3.0) / 3.0).abs() < 1e-6);
+    assert_eq!(mean.timestamps[10], time_10 + 100, "the latest timestamp");
+    assert!((mean.ratings[20] - (stars_20 + 5.0) / 2.0).abs() < 1e-6);
+
+    match read_ratings_with(&paths, format, DuplicatePolicy::Error) {
+        Err(Error::Record {
+            path,
+            line,
+            message,
+        }) => {
+            let (user, title, _, _) = fields(original[10]);
+            assert_eq!((path, line), (second.clone(), 1));
+            assert!(
+                message.starts_with(&format!(
+                    "user {user} rated title {title} again (first on line 11 of {})",
+                    first.display()
+                )),
+                "{message}"
+            );
+            assert!(
+                message.contains("\"keep\", \"last\" or \"mean\""),
+                "{message}"
+            );
+        }
+        other => panic!("expected a record error, got {other:?}"),
+    }
+    // Within one file, after a blank line: the line is the file's.
+    let one_file = write_temp(
+        "repeats_c.data",
+        &format!("{}\n\n{}\n", original[..5].join("\n"), again(3, 2, 1)),
+    );
+    match read_ratings_with(&[one_file], format, DuplicatePolicy::Error) {
+        Err(Error::Record { line, message, .. }) => {
+            assert_eq!(line, 7);
+            assert!(message.contains("again (first on line 4);"), "{message}");
+        }
+        other => panic!("expected a record error, got {other:?}"),
+    }
+    assert!(matches!(
+        "latest".parse::<DuplicatePolicy>(),
+        Err(Error::InvalidArgument { .. })
     ));
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::model::SvdModel;
 use super::params::SvdParams;
+use crate::util::fs::write_bytes_atomically;
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"SRSVDMDL";
@@ -296,13 +297,41 @@ impl SvdModel {
         if !consistent {
             return Err("inconsistent sizes in the payload".to_string());
         }
+        if let Some(part) = model.non_finite_part() {
+            return Err(format!("{part} hold values that are not finite numbers"));
+        }
         Ok(model)
     }
 
+    /// The first group of parameters holding a value that is not a finite number, if any.
+    fn non_finite_part(&self) -> Option<&'static str> {
+        let finite = |values: &[f32]| values.iter().all(|v| v.is_finite());
+        [
+            (&self.user_factors, "user factors"),
+            (&self.item_factors, "title factors"),
+            (&self.user_biases, "user biases"),
+            (&self.item_biases, "title biases"),
+        ]
+        .into_iter()
+        .find(|(values, _)| !finite(values))
+        .map(|(_, name)| name)
+        .or((!self.global_mean.is_finite()).then_some("global mean"))
+    }
+
     /// Writes the model: `SRSVDMDL`, format version (u32), payload length (u64), payload,
-    /// checksum of the payload (u64), all little-endian.
+    /// checksum of the payload (u64), all little-endian. A model holding a parameter that is
+    /// not a finite number is refused ([`Error::NotSaved`]): it could only answer `NaN`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
+        if let Some(part) = self.non_finite_part() {
+            return Err(Error::NotSaved {
+                path: path.to_path_buf(),
+                message: format!(
+                    "its {part} hold values that are not finite numbers (training diverged): \
+                     train again with a lower learning rate"
+                ),
+            });
+        }
         let payload = self.encode();
         let mut bytes = Vec::with_capacity(payload.len() + 28);
         bytes.extend_from_slice(MAGIC);
@@ -310,7 +339,8 @@ impl SvdModel {
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&payload);
         bytes.extend_from_slice(&checksum(&payload).to_le_bytes());
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        // Atomically: a crash or a full disk midway leaves the previous model in place.
+        write_bytes_atomically(path, &bytes)
     }
 
     /// Reads a model written by [`SvdModel::save`]; refuses another format version, a file

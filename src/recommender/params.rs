@@ -118,6 +118,49 @@ impl SvdParams {
         Ok(())
     }
 
+    /// The error for training that diverged at `epoch` (1-based; `what` says how): names the
+    /// learning rates in use and suggests lower ones.
+    pub fn divergence(&self, epoch: usize, what: String) -> Error {
+        const DEFAULT_LR: f32 = 0.005;
+        let mut rates = vec![format!("lr_all={}", self.lr_all)];
+        for (name, value) in [
+            ("lr_bu", self.lr_bu),
+            ("lr_bi", self.lr_bi),
+            ("lr_pu", self.lr_pu),
+            ("lr_qi", self.lr_qi),
+        ] {
+            if let Some(value) = value {
+                rates.push(format!("{name}={value}"));
+            }
+        }
+        let r = self.rates();
+        let highest = [r.lr_bu, r.lr_bi, r.lr_pu, r.lr_qi]
+            .into_iter()
+            .fold(0.0f32, f32::max);
+        let mut advice = if highest > DEFAULT_LR {
+            format!("lower the learning rate, e.g. {DEFAULT_LR} (the default)")
+        } else {
+            format!("lower the learning rate, e.g. {}", highest / 10.0)
+        };
+        // A factor shrinks by (1 - lr * reg) each step: above 2 it grows in alternating sign.
+        let highest_reg = [r.reg_bu, r.reg_bi, r.reg_pu, r.reg_qi]
+            .into_iter()
+            .fold(0.0f32, f32::max);
+        if highest * highest_reg > 1.0 {
+            advice.push_str(&format!(
+                ", or the regularisation (reg_all={}: learning rate x regularisation must stay \
+                 below 1)",
+                self.reg_all
+            ));
+        }
+        Error::Diverged {
+            epoch,
+            what,
+            rates: rates.join(", "),
+            advice,
+        }
+    }
+
     pub fn rates(&self) -> Rates {
         Rates {
             lr_bu: self.lr_bu.unwrap_or(self.lr_all),

@@ -285,6 +285,10 @@ impl BlockProgress {
 /// form a cycle (each is on a block of an earlier step), and every worker's part of a
 /// pass is queued in each worker in the same order, so passes from several callers (or
 /// nested in the pool, as in cross-validation) cannot deadlock.
+///
+/// A block whose result is not finite (training diverged) ends the run after its epoch: the
+/// blocks of later epochs are skipped (their result `NaN`), those of that epoch and earlier
+/// still run, so which epoch is the first to fail does not depend on the timing.
 pub(super) fn run_epochs(
     schedule: &Schedule,
     n_epochs: usize,
@@ -292,15 +296,25 @@ pub(super) fn run_epochs(
 ) -> Vec<f64> {
     let strata = schedule.strata;
     let progress = BlockProgress::new(strata);
+    let first_failed_epoch = AtomicUsize::new(usize::MAX);
     // Each worker keeps the results of its blocks with their slots, (step, group).
     let results = rayon::broadcast(|worker| {
         let mut results = Vec::new();
         for step in 0..n_epochs * strata {
             let shift = step % strata;
+            let epoch = step / strata;
             for group in (worker.index()..strata).step_by(worker.num_threads()) {
                 let titles = (group + shift) % strata;
                 progress.wait_for(titles, step);
-                let error = run_block(schedule.block(group, titles));
+                let error = if epoch > first_failed_epoch.load(Ordering::Relaxed) {
+                    f64::NAN
+                } else {
+                    let error = run_block(schedule.block(group, titles));
+                    if !error.is_finite() {
+                        first_failed_epoch.fetch_min(epoch, Ordering::Relaxed);
+                    }
+                    error
+                };
                 progress.finish_block(titles);
                 results.push((step * strata + group, error));
             }

@@ -135,13 +135,15 @@ impl SvdModel {
             generation: 0,
             item_norms: Vec::new(),
         };
-        model.run_sgd(schedule, user_rows, item_rows, params.n_epochs, progress);
+        model.run_sgd(schedule, user_rows, item_rows, params.n_epochs, progress)?;
         Ok(model)
     }
 
     /// Runs `n_epochs` of the block-parallel SGD in the order of `schedule` (see the module
     /// docs) on the factor rows `user_rows` and `item_rows` (in the schedule's slots), then
-    /// stores them as the model's factors.
+    /// stores them as the model's factors. Stops with [`Error::Diverged`] at the first epoch
+    /// whose training RMSE is not finite, or after the last one if a parameter is not
+    /// finite; the model's factors and biases are then left as they were.
     fn run_sgd(
         &mut self,
         schedule: Schedule,
@@ -149,8 +151,9 @@ impl SvdModel {
         item_rows: PaddedRows,
         n_epochs: usize,
         mut progress: Option<Progress>,
-    ) {
+    ) -> Result<()> {
         let (strata, n_ratings) = (schedule.strata(), schedule.n_ratings());
+        let history_before = self.loss_history.len();
         let (user_layout, title_layout) = (schedule.user_layout(), schedule.title_layout());
         let rates = self.params.rates();
         let (n_factors, global_mean, biased) =
@@ -187,6 +190,11 @@ impl SvdModel {
                 // Summed shift by shift, group by group: the same order on any thread count.
                 let squared_error: f64 = errors.chunks(strata).map(|s| s.iter().sum::<f64>()).sum();
                 let train_rmse = (squared_error / n_ratings.max(1) as f64).sqrt();
+                if !train_rmse.is_finite() {
+                    // The epochs after it were skipped (see `run_epochs`).
+                    let what = format!("train RMSE {}", number_text(train_rmse));
+                    return Err(self.params.divergence(epoch + 1, what));
+                }
                 self.loss_history.push(train_rmse);
                 if let Some(callback) = progress.as_mut() {
                     let report = EpochReport {
@@ -200,6 +208,20 @@ impl SvdModel {
                 }
             }
             first_epoch += epochs_per_pass;
+        }
+        // An update of the last epoch can overflow after its error was counted.
+        let finite = |values: &[f32]| values.par_iter().all(|v| v.is_finite());
+        for (values, name) in [
+            (rows.user_factors.floats(), "user factors"),
+            (rows.item_factors.floats(), "title factors"),
+            (&rows.user_biases[..], "user biases"),
+            (&rows.item_biases[..], "title biases"),
+        ] {
+            if !finite(values) {
+                let what = format!("{name} not finite");
+                let epochs_run = self.loss_history.len() - history_before;
+                return Err(self.params.divergence(epochs_run.max(1), what));
+            }
         }
         let (user_layout, title_layout) = schedule.into_layouts();
         self.user_factors
@@ -219,13 +241,15 @@ impl SvdModel {
         user_layout.scatter(&rows.user_biases, 1, &mut self.user_biases, 1);
         title_layout.scatter(&rows.item_biases, 1, &mut self.item_biases, 1);
         self.item_norms.clear();
+        Ok(())
     }
 
     /// Warm start: continues training on `new_ratings` only, for `n_epochs` (default: the
     /// model's `n_epochs`). Users and titles the model has not seen get ids appended and fresh
     /// factors drawn from `N(init_mean, init_std_dev)` (biases 0); `μ` stays the one of the
     /// first fit, so that known users' predictions keep their meaning. Returns the training
-    /// RMSE of the last epoch.
+    /// RMSE of the last epoch. On an error (training diverged: [`Error::Diverged`]) the model
+    /// is left as it was before the call.
     pub fn partial_fit(
         &mut self,
         new_ratings: &RatingsTable,
@@ -246,6 +270,8 @@ impl SvdModel {
                 format!("a rating within the model's scale {low}..{high}"),
             ));
         }
+        let (users_before, titles_before) = (self.user_ids.len(), self.title_ids.len());
+        let history_before = self.loss_history.len();
         self.generation += 1;
         let mut rng = Rng::for_stream(self.seed, &[self.generation as u64 + 1, 0]);
         let (mean, std) = (
@@ -310,14 +336,48 @@ impl SvdModel {
             },
         );
         let schedule = Schedule::new(user_layout, title_layout, order);
-        (self.rated_offsets, self.rated_titles) = (rated_offsets, rated_titles);
         let (user_rows, item_rows) = rayon::join(
             || PaddedRows::of(&self.user_factors, k, schedule.user_layout()),
             || PaddedRows::of(&self.item_factors, k, schedule.title_layout()),
         );
         let n_epochs = n_epochs.unwrap_or(self.params.n_epochs);
-        self.run_sgd(schedule, user_rows, item_rows, n_epochs, progress);
+        if let Err(error) = self.run_sgd(schedule, user_rows, item_rows, n_epochs, progress) {
+            // The factors and biases were not written back: undo the rest.
+            for id in self.user_ids.drain(users_before..) {
+                self.user_index.remove(&id);
+            }
+            for id in self.title_ids.drain(titles_before..) {
+                self.title_index.remove(&id);
+            }
+            self.user_biases.truncate(users_before);
+            self.item_biases.truncate(titles_before);
+            self.user_factors.truncate(users_before * k);
+            self.item_factors.truncate(titles_before * k);
+            self.user_counts.truncate(users_before);
+            self.item_counts.truncate(titles_before);
+            for (total, new) in self.user_counts.iter_mut().zip(&user_counts) {
+                *total -= new;
+            }
+            for (total, new) in self.item_counts.iter_mut().zip(&title_counts) {
+                *total -= new;
+            }
+            self.loss_history.truncate(history_before);
+            self.generation -= 1;
+            return Err(error);
+        }
+        (self.rated_offsets, self.rated_titles) = (rated_offsets, rated_titles);
         Ok(self.loss_history.last().copied().unwrap_or(f64::NAN))
+    }
+}
+
+/// `nan`, `inf` or the number, as Python prints them (the message reaches Python users).
+fn number_text(value: f64) -> String {
+    if value.is_nan() {
+        "nan".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else {
+        value.to_string()
     }
 }
 

@@ -111,3 +111,56 @@ fn catalog_frame_matches_the_title_rows_on_the_bundled_data() {
     let unscored = read_catalog_dir_frame(&dir, None).unwrap();
     assert_eq!(unscored.column("score").unwrap().null_count(), 22_998);
 }
+
+/// Writing over a file replaces it whole (a temporary file renamed over it): another hard
+/// link to the old file keeps the old bytes, where a write in place would change them too;
+/// a write that fails keeps the old file and leaves no temporary file behind.
+#[test]
+fn parquet_and_csv_replace_the_old_file_atomically() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/streamrec/data");
+    let table = read_catalog_dir(&data).unwrap();
+    let dir = std::env::temp_dir().join(format!("streamrec-catalog-write-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, write) in [
+        (
+            "catalog.parquet",
+            CatalogTable::write_parquet as fn(&CatalogTable, &Path) -> crate::Result<()>,
+        ),
+        ("catalog.csv", CatalogTable::write_csv),
+    ] {
+        let path = dir.join(name);
+        let old = b"the previous catalog".to_vec();
+        std::fs::write(&path, &old).unwrap();
+        let other_link = dir.join(format!("{name}.link"));
+        std::fs::hard_link(&path, &other_link).unwrap();
+        write(&table, &path).unwrap();
+        assert_eq!(std::fs::read(&other_link).unwrap(), old, "{name}");
+        let written = std::fs::read(&path).unwrap();
+        assert!(written.len() > 1_000_000, "{name}: {} bytes", written.len());
+        // A failed write (the target is a folder) leaves the folder and nothing else.
+        let folder = dir.join(format!("{name}.d"));
+        std::fs::create_dir(&folder).unwrap();
+        assert!(matches!(write(&table, &folder), Err(Error::Io { .. })));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "catalog.csv",
+            "catalog.csv.d",
+            "catalog.csv.link",
+            "catalog.parquet",
+            "catalog.parquet.d",
+            "catalog.parquet.link"
+        ]
+    );
+    let parquet = std::fs::File::open(dir.join("catalog.parquet")).unwrap();
+    let back = ParquetReader::new(parquet).finish().unwrap();
+    assert_eq!(back.height(), 22_998);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

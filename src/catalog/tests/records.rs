@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use super::{parse, record_error, HEADER};
-use crate::catalog::{parse_catalog, read_catalog_dir, read_catalog_files, Platform};
+use crate::catalog::{
+    parse_catalog, parse_catalog_frame, read_catalog_dir, read_catalog_files, Platform,
+};
 use crate::Error;
 
 #[test]
@@ -108,4 +110,44 @@ fn missing_files_are_io_errors_naming_the_path() {
         read_catalog_files(&[]),
         Err(Error::InvalidArgument { .. })
     ));
+}
+
+/// The bundled Netflix file with its first title (`s1`) once more at the end: both readers
+/// refuse it, naming the file, the repeated record's line and the first one.
+#[test]
+fn a_duplicate_show_id_is_refused_with_both_lines() {
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/streamrec/data");
+    let text = std::fs::read_to_string(bundled.join("netflix_titles.csv")).unwrap();
+    let first_record = text.lines().nth(1).unwrap();
+    assert!(first_record.starts_with("s1,"), "{first_record}");
+    let lines = text.lines().count() as u64;
+    let duplicated = format!("{}\n{first_record}\n", text.trim_end());
+    let source = Path::new("netflix_titles.csv");
+    for result in [
+        parse_catalog(duplicated.as_bytes(), Platform::Netflix, source).map(|_| ()),
+        parse_catalog_frame(duplicated.as_bytes(), Platform::Netflix, source).map(|_| ()),
+    ] {
+        match result {
+            Err(Error::Record {
+                path,
+                line,
+                message,
+            }) => {
+                assert_eq!(path, source);
+                assert_eq!(line, lines + 1);
+                assert!(
+                    message.contains("duplicate show_id \"s1\" (first on line 2)"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected a duplicate error, got {other:?}"),
+        }
+    }
+    // The file as bundled has no duplicate.
+    assert_eq!(
+        parse_catalog(text.as_bytes(), Platform::Netflix, source)
+            .unwrap()
+            .len(),
+        8_807
+    );
 }

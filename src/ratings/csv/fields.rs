@@ -8,12 +8,21 @@ pub(super) fn trim(field: &[u8]) -> &[u8] {
     field.trim_ascii()
 }
 
-/// A field without its surrounding double quotes (no escapes inside ratings fields).
-pub(super) fn unquote(field: &[u8]) -> &[u8] {
-    match field {
+/// A field without its surrounding double quotes (no escapes inside ratings fields); a quote
+/// anywhere else (`"ns1`, `ns1"`, `n"s1`) is an error, as in the catalog reader, rather than
+/// part of an id.
+pub(super) fn unquote(field: &[u8]) -> std::result::Result<&[u8], String> {
+    let inner = match field {
         [b'"', inner @ .., b'"'] => inner,
         _ => field,
+    };
+    if inner.contains(&b'"') {
+        return Err(format!(
+            "unbalanced quote in field {:?}; expected a value quoted at both ends or not at all",
+            String::from_utf8_lossy(field)
+        ));
     }
+    Ok(inner)
 }
 
 /// An integer with an optional sign; the common short shape without `str::parse`.

@@ -53,6 +53,34 @@ pub(super) fn read_csv_bytes_into(
     Ok(layout.rule.scale())
 }
 
+/// The line (1-based) of the `row`-th rating (0-based) of a delimited file, counted as the
+/// reader counts them: after the header, blank lines skipped. Only errors need it.
+pub(super) fn line_of_row(
+    path: &Path,
+    bytes: &[u8],
+    format: RatingsFormat,
+    row: usize,
+) -> Result<u64> {
+    let (layout, data_start, header_lines) = csv_layout(path, bytes, format)?;
+    let mut rows = 0usize;
+    for (index, line) in bytes[data_start..].split(|&b| b == b'\n').enumerate() {
+        let blank = line.is_empty()
+            || (!line.contains(&layout.delimiter) && line.iter().all(u8::is_ascii_whitespace));
+        if blank {
+            continue;
+        }
+        if rows == row {
+            return Ok(header_lines + index as u64 + 1);
+        }
+        rows += 1;
+    }
+    Err(Error::invalid(
+        "row",
+        row,
+        format!("one of the {rows} ratings of {}", path.display()),
+    ))
+}
+
 /// Byte offsets that cut `data` into about `n_chunks` pieces (each at least `min_size` bytes),
 /// every piece starting at a line start; the last offset is `data.len()`.
 fn chunk_starts(data: &[u8], n_chunks: usize, min_size: usize) -> Vec<usize> {

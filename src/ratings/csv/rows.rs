@@ -185,7 +185,7 @@ pub(super) fn parse_general_line<'a>(
             n_delimiters + 1
         ));
     }
-    let field = |k: usize| -> &[u8] {
+    let field = |k: usize| -> Result<&[u8], String> {
         let from = if k == 0 { start } else { delimiters[k - 1] + 1 };
         let to = if k == n_delimiters {
             end
@@ -194,22 +194,26 @@ pub(super) fn parse_general_line<'a>(
         };
         unquote(trim(&chunk[from..to]))
     };
-    let user_field = field(layout.user);
+    // Every field, read or not: a stray quote means the line is not what it seems.
+    for k in 0..layout.n_fields {
+        field(k)?;
+    }
+    let user_field = field(layout.user)?;
     let user_id = parse_i64(user_field).ok_or_else(|| {
         format!(
             "userId {:?} is not an integer",
             String::from_utf8_lossy(user_field)
         )
     })?;
-    let rating = parse_rating(field(layout.rating), layout.rule)?;
-    let timestamp_field = field(layout.timestamp);
+    let rating = parse_rating(field(layout.rating)?, layout.rule)?;
+    let timestamp_field = field(layout.timestamp)?;
     let timestamp = parse_i64(timestamp_field).ok_or_else(|| {
         format!(
             "timestamp {:?} is not an integer (unix seconds)",
             String::from_utf8_lossy(timestamp_field)
         )
     })?;
-    let title = field(layout.title);
+    let title = field(layout.title)?;
     if title.is_empty() {
         return Err("movieId is empty".to_string());
     }

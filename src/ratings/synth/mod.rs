@@ -15,6 +15,7 @@
 //! and written one at a time (titles in parallel, then formatting in parallel), so memory
 //! holds one file's rows, whatever the total size.
 
+mod folder;
 mod model;
 #[cfg(test)]
 mod tests;
@@ -24,8 +25,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use self::folder::OutFolder;
 use self::model::{mix, shuffle, Model, Row, STREAM_SHUFFLE};
 use crate::catalog::{read_catalog_dir, read_scores};
+use crate::util::fs::PendingFile;
 use crate::{Error, Result};
 
 /// What the generator needs to know about one title.
@@ -38,13 +41,18 @@ pub struct SynthTitle {
     pub target_mean: f64,
 }
 
-/// How much to generate.
+/// How much to generate, and whether an existing set may be replaced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SynthConfig {
     pub n_ratings: u64,
     pub n_users: u32,
     pub seed: u64,
+    /// Files to write, at most: never more than `n_ratings`, and a file holds whole titles,
+    /// so fewer when a file would be empty (see [`synth`]).
     pub n_files: u32,
+    /// Write into a folder that is not empty, replacing the generated files (`N.csv`) in it;
+    /// without it such a folder is refused.
+    pub overwrite: bool,
 }
 
 impl Default for SynthConfig {
@@ -54,6 +62,7 @@ impl Default for SynthConfig {
             n_users: 115_077,
             seed: 0,
             n_files: 8,
+            overwrite: false,
         }
     }
 }
@@ -102,11 +111,20 @@ pub fn titles_from_catalog(catalog_dir: &Path, scores: &Path) -> Result<Vec<Synt
 
 /// Generates ratings for `titles` into `out_dir/1.csv ... n_files.csv` (Henry format:
 /// `userId,rating,timestamp,movieId`).
+///
+/// `out_dir` must be new or empty, unless `config.overwrite`: then the new files replace the
+/// old `N.csv` files and the old ones beyond the new set are removed (another `.csv` file in
+/// the folder is refused, since reading the folder would mix it in). Each file holds whole
+/// titles: no more files than ratings, and a file that would be empty is not written, so
+/// there may be fewer than `n_files`. All the files are written beside their targets and
+/// renamed into place at the end: a failure midway leaves the folder as it was.
 pub fn synth(out_dir: &Path, titles: &[SynthTitle], config: &SynthConfig) -> Result<SynthSummary> {
     validate(titles, config)?;
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let folder = OutFolder::prepare(out_dir, config.overwrite)?;
     let model = Model::new(titles, config);
-    let files = model.file_groups(config.n_files as usize);
+    let n_files = (config.n_files as u64).min(config.n_ratings) as usize;
+    let mut files = model.file_groups(n_files);
+    files.retain(|titles| !titles.is_empty());
     let mut summary = SynthSummary {
         n_ratings: config.n_ratings,
         max_title_count: model.counts.iter().copied().max().unwrap_or(0),
@@ -114,15 +132,25 @@ pub fn synth(out_dir: &Path, titles: &[SynthTitle], config: &SynthConfig) -> Res
         ..Default::default()
     };
     let mut user_seen = vec![false; config.n_users as usize];
+    // Every file is written beside its target first and renamed into place only once all
+    // are complete: an error or a crash midway leaves the folder as it was.
+    let mut pending = Vec::with_capacity(files.len());
     for (index, group) in files.iter().enumerate() {
         let path = out_dir.join(format!("{}.csv", index + 1));
         let mut rows = model.rows_of(group);
         shuffle(&mut rows, mix(config.seed, STREAM_SHUFFLE, index as u64));
         rows.iter()
             .for_each(|row| user_seen[row.user as usize] = true);
-        summary.bytes_written += write_rows(&path, &rows, titles)?;
+        let mut file = PendingFile::create(&path)?;
+        summary.bytes_written += write_rows(file.writer(), &path, &rows, titles)?;
+        file.finish()?;
+        pending.push(file);
         summary.files.push(path);
     }
+    for file in pending {
+        file.commit()?;
+    }
+    folder.remove_stale(&summary.files)?;
     summary.n_users = user_seen.iter().filter(|&&seen| seen).count() as u32;
     Ok(summary)
 }
@@ -167,13 +195,17 @@ fn validate(titles: &[SynthTitle], config: &SynthConfig) -> Result<()> {
     Ok(())
 }
 
-/// Writes rows as Henry CSV (formatting in parallel batches); returns the bytes written.
-fn write_rows(path: &Path, rows: &[Row], titles: &[SynthTitle]) -> Result<u64> {
+/// Writes rows as Henry CSV to `writer` (formatting in parallel batches; `path` names it in
+/// errors); returns the bytes written.
+fn write_rows(
+    writer: &mut impl Write,
+    path: &Path,
+    rows: &[Row],
+    titles: &[SynthTitle],
+) -> Result<u64> {
     const RATING_TEXT: [&[u8]; 11] = [
         b"0.0", b"0.5", b"1.0", b"1.5", b"2.0", b"2.5", b"3.0", b"3.5", b"4.0", b"4.5", b"5.0",
     ];
-    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut writer = std::io::BufWriter::with_capacity(1 << 22, file);
     let header = b"userId,rating,timestamp,movieId\n";
     writer.write_all(header).map_err(|e| Error::io(path, e))?;
     let mut written = header.len() as u64;
@@ -200,7 +232,6 @@ fn write_rows(path: &Path, rows: &[Row], titles: &[SynthTitle]) -> Result<u64> {
             written += piece.len() as u64;
         }
     }
-    writer.flush().map_err(|e| Error::io(path, e))?;
     Ok(written)
 }
 

@@ -28,6 +28,7 @@ fn writes_the_asked_shape_with_matching_means() {
         n_users: 2_000,
         seed: 7,
         n_files: 3,
+        overwrite: false,
     };
     let dir = temp_dir("shape");
     let summary = synth(&dir, &titles, &config).unwrap();
@@ -69,6 +70,7 @@ fn is_deterministic_for_a_seed() {
         n_users: 300,
         seed: 3,
         n_files: 2,
+        overwrite: false,
     };
     let a = synth(&temp_dir("det_a"), &titles, &config).unwrap();
     let b = synth(&temp_dir("det_b"), &titles, &config).unwrap();
@@ -91,6 +93,7 @@ fn fewer_ratings_than_titles_rate_distinct_titles() {
         n_users: 1_000,
         seed: 1,
         n_files: 1,
+        overwrite: false,
     };
     let summary = synth(&temp_dir("few"), &titles, &config).unwrap();
     assert_eq!((summary.n_titles, summary.max_title_count), (40, 1));
@@ -198,5 +201,109 @@ fn draws_are_those_of_the_hand_written_generator() {
         let mut shuffled: Vec<u32> = (0..500).collect();
         shuffle(&mut shuffled, seed);
         assert_eq!(shuffled, expected);
+    }
+}
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn sized(n_ratings: u64, n_files: u32, overwrite: bool) -> SynthConfig {
+    SynthConfig {
+        n_ratings,
+        n_users: 500,
+        seed: 5,
+        n_files,
+        overwrite,
+    }
+}
+
+#[test]
+fn a_folder_that_is_not_empty_is_refused_and_left_alone() {
+    let titles = titles(200);
+    let dir = fresh_dir("refused");
+    synth(&dir, &titles, &sized(8_000, 4, false)).unwrap();
+    let before: Vec<Vec<u8>> = (1..=4)
+        .map(|k| std::fs::read(dir.join(format!("{k}.csv"))).unwrap())
+        .collect();
+    let error = synth(&dir, &titles, &sized(2_000, 2, false)).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, Error::Io { .. }), "{message}");
+    assert!(message.contains("not empty"), "{message}");
+    assert!(message.contains("1.csv, 2.csv, 3.csv, 4.csv"), "{message}");
+    assert!(message.contains("overwrite"), "{message}");
+    let after: Vec<Vec<u8>> = (1..=4)
+        .map(|k| std::fs::read(dir.join(format!("{k}.csv"))).unwrap())
+        .collect();
+    assert_eq!(before, after);
+    // A file where the folder should be is refused too, and kept.
+    let file = dir.join("1.csv");
+    let error = synth(&file, &titles, &sized(2_000, 2, true)).unwrap_err();
+    assert!(error.to_string().contains("not a folder"), "{error}");
+    assert_eq!(std::fs::read(&file).unwrap(), before[0]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn overwrite_replaces_the_whole_set_atomically() {
+    let titles = titles(200);
+    let dir = fresh_dir("overwrite");
+    synth(&dir, &titles, &sized(8_000, 4, false)).unwrap();
+    std::fs::write(dir.join("README.txt"), b"notes").unwrap();
+    // A temporary file a killed run left behind goes with the old set.
+    std::fs::write(dir.join(".3.csv.tmp-1-0"), b"userId,rat").unwrap();
+    let old_first = std::fs::read(dir.join("1.csv")).unwrap();
+    std::fs::hard_link(dir.join("1.csv"), dir.join("old-first.link")).unwrap();
+
+    let summary = synth(&dir, &titles, &sized(2_000, 2, true)).unwrap();
+    assert_eq!(summary.files, [dir.join("1.csv"), dir.join("2.csv")]);
+    assert_eq!(
+        names_in(&dir),
+        ["1.csv", "2.csv", "README.txt", "old-first.link"]
+    );
+    // Replaced by a rename, not rewritten in place: the other link keeps the old bytes.
+    assert_eq!(
+        std::fs::read(dir.join("old-first.link")).unwrap(),
+        old_first
+    );
+    std::fs::remove_file(dir.join("old-first.link")).unwrap();
+    let table = crate::ratings::read_ratings_source(&dir, RatingsFormat::Henry).unwrap();
+    assert_eq!(table.len(), 2_000);
+
+    // A .csv file synth did not write is refused even with overwrite: reading the folder
+    // would mix it with the new ratings.
+    std::fs::write(dir.join("mine.csv"), b"userId,rating,timestamp,movieId\n").unwrap();
+    let error = synth(&dir, &titles, &sized(1_000, 1, true)).unwrap_err();
+    assert!(error.to_string().contains("mine.csv"), "{error}");
+    assert_eq!(names_in(&dir), ["1.csv", "2.csv", "README.txt", "mine.csv"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn files_are_capped_so_that_none_is_empty() {
+    let titles = titles(200);
+    for (n_ratings, n_files) in [(100u64, 1_000u32), (5, 50), (3_000, 1_000)] {
+        let dir = fresh_dir(&format!("cap-{n_ratings}"));
+        let summary = synth(&dir, &titles, &sized(n_ratings, n_files, false)).unwrap();
+        assert!(summary.files.len() as u64 <= n_ratings.min(n_files as u64));
+        assert_eq!(names_in(&dir).len(), summary.files.len());
+        for file in &summary.files {
+            let lines = std::fs::read_to_string(file).unwrap().lines().count();
+            assert!(lines >= 2, "{}: {lines} lines", file.display());
+        }
+        let table = read_ratings(&summary.files, RatingsFormat::Henry).unwrap();
+        assert_eq!(table.len() as u64, n_ratings);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

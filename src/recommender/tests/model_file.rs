@@ -47,3 +47,41 @@ fn save_and_load_round_trip_and_refuse_damage() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A save replaces the old file whole, through a temporary file renamed over it: another
+/// hard link to the old file keeps the old bytes (a write in place would change them too),
+/// a failed save keeps the old file, and no temporary file is left behind.
+#[test]
+fn save_replaces_the_old_file_atomically() {
+    let dir = std::env::temp_dir().join(format!("streamrec-svd-atomic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.svd");
+    let old = SvdModel::fit(&taste_table(7), &params(1), None).unwrap();
+    old.save(&path).unwrap();
+    let old_bytes = std::fs::read(&path).unwrap();
+    std::fs::hard_link(&path, dir.join("previous.svd")).unwrap();
+
+    let new = SvdModel::fit(&taste_table(8), &params(2), None).unwrap();
+    new.save(&path).unwrap();
+    assert_eq!(std::fs::read(dir.join("previous.svd")).unwrap(), old_bytes);
+    assert_eq!(
+        SvdModel::load(&path).unwrap().item_factors,
+        new.item_factors
+    );
+
+    // Saving where a folder stands fails after the temporary file is written: the folder
+    // and the other files stay as they were.
+    std::fs::create_dir(dir.join("folder.svd")).unwrap();
+    assert!(matches!(
+        new.save(dir.join("folder.svd")),
+        Err(Error::Io { .. })
+    ));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["folder.svd", "model.svd", "previous.svd"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
