@@ -151,6 +151,22 @@ impl CatalogTable {
         }))
     }
 
+    /// Sets each title's rating count from `(id, number of ratings)` pairs (0 for titles not
+    /// listed), keeping the scores. Returns how many ratings belong to ids that are not in the
+    /// catalog.
+    pub fn attach_rating_counts<'a>(
+        &mut self,
+        counts: impl IntoIterator<Item = (&'a str, u32)>,
+    ) -> usize {
+        let scores: Vec<Option<f64>> = self.titles.iter().map(|title| title.score).collect();
+        let stats: Vec<(&str, u32)> = counts.into_iter().collect();
+        let unknown = self.attach_title_stats(stats.into_iter().map(|(id, n)| (id, None, n)));
+        for (title, score) in self.titles.iter_mut().zip(scores) {
+            title.score = score;
+        }
+        unknown
+    }
+
     /// Sets each title's score and rating count from per-title statistics `(id, mean rating,
     /// number of ratings)`; titles without statistics get a null score and count 0. Returns how
     /// many ratings belong to ids that are not in the catalog.
