@@ -22,7 +22,9 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Path, Query
 
 from .. import __version__
+from .._core import DEFAULT_SIMILAR_WEIGHT
 from ..service import StreamrecService
+from .docs import add_docs_routes
 from .errors import ERROR_RESPONSES, accepted_values, install_error_handlers
 from .fast import FastQueries
 from .limits import MAX_N, MAX_USER_ID, SCORE_RANGE
@@ -80,6 +82,9 @@ def create_app(
             "Catalog queries over four streaming platforms and SVD recommendations, "
             "served from a Rust core. The UI is at [/ui](/ui)."
         ),
+        # Served by add_docs_routes from the package's own copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     if fast_queries:
@@ -90,6 +95,7 @@ def create_app(
     _add_recommend_routes(app, service)
     _add_title_routes(app, service)
     _add_health_route(app, service, ui_status)
+    add_docs_routes(app)
     return app
 
 
@@ -196,9 +202,22 @@ def _add_recommend_routes(app: FastAPI, service: StreamrecService) -> None:
         responses=ERROR_RESPONSES,
         tags=["recommend"],
     )
-    async def recommend_similar(title_id: TitleId, n: N = 10) -> dict[str, Any]:
-        """The ``n`` titles most similar to ``title_id`` (item-factor cosine)."""
-        return service.similar(title_id, n)
+    async def recommend_similar(
+        title_id: TitleId,
+        n: N = 10,
+        weight: Annotated[
+            float,
+            Query(
+                ge=0.0,
+                le=1.0,
+                description="1 = content only (the catalog's genres, cast, director, country, "
+                "description, type), 0 = factors only (the model), between: a blend",
+            ),
+        ] = DEFAULT_SIMILAR_WEIGHT,
+    ) -> dict[str, Any]:
+        """The ``n`` titles most similar to ``title_id``: the catalog's content blended with the
+        model's title factors (each item carries both similarities)."""
+        return service.similar(title_id, n, weight)
 
     @app.post(
         "/recommend/ratings",
@@ -240,7 +259,8 @@ def _add_title_routes(app: FastAPI, service: StreamrecService) -> None:
         platform: Annotated[PlatformParam | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_N)] = 20,
     ) -> list[dict[str, Any]]:
-        """Titles whose name contains ``search`` (any case), in catalog order: find ids here."""
+        """Titles whose name contains ``search`` (any case): exact names first, then names starting
+        with it, then the rest, each group most rated first. Find ids here."""
         return service.search(search, platform.value if platform else None, limit)
 
 
