@@ -119,7 +119,7 @@ fn the_blend_is_the_formula_over_every_known_title() {
         .unwrap();
     assert!(only_content.neighbours.iter().all(|n| {
         let t: usize = n.title_id[1..].parse().unwrap();
-        t % 4 < 2 && n.score == n.content
+        t % 4 >= 2 && n.score == n.content
     }));
 }
 
