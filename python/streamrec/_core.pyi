@@ -361,7 +361,7 @@ class SVD:
         self,
         title_id: str | int,
         n: int = 10,
-        weight: float = DEFAULT_SIMILAR_WEIGHT,
+        weight: float = 0.7,
         catalog: Catalog | None = None,
     ) -> list[tuple[str, float, float, float]]:
         """The ``n`` titles most similar to ``title_id``, as ``(title_id, score, content,

@@ -74,7 +74,6 @@ def short_repr(value: Any, limit: int = 60) -> str:
 
 
 _SUMMARY_COLUMNS = ("id", "title", "platform", "type", "release_year", "listed_in", "score")
-_DISPLAY_COLUMNS = ("title_display", "listed_in_display")
 
 
 class StreamrecService:

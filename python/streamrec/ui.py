@@ -7,7 +7,7 @@ Everything is answered by :class:`streamrec.service.StreamrecService`, the same 
 Example::
 
     from streamrec.service import StreamrecService
-    from streamrec.ui import build_ui
+    from streamrec.ui import CSS, build_ui
 
     blocks = build_ui(StreamrecService(catalog, model), sample_users)
     blocks.launch(css=CSS)  # or mounted at /ui by streamrec.server

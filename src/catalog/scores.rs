@@ -159,8 +159,8 @@ impl CatalogTable {
         counts: impl IntoIterator<Item = (&'a str, u32)>,
     ) -> usize {
         let scores: Vec<Option<f64>> = self.titles.iter().map(|title| title.score).collect();
-        let stats: Vec<(&str, u32)> = counts.into_iter().collect();
-        let unknown = self.attach_title_stats(stats.into_iter().map(|(id, n)| (id, None, n)));
+        let unknown =
+            self.attach_title_stats(counts.into_iter().map(|(id, count)| (id, None, count)));
         for (title, score) in self.titles.iter_mut().zip(scores) {
             title.score = score;
         }

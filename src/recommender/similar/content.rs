@@ -41,9 +41,9 @@ impl Postings {
         }
         let mut dense_of = vec![u32::MAX; n_terms];
         let mut n_dense = 0u32;
-        for t in 0..n_terms {
+        for (t, dense) in dense_of.iter_mut().enumerate() {
             if n > 0 && offsets[t + 1] * DENSE_FRACTION >= n {
-                dense_of[t] = n_dense;
+                *dense = n_dense;
                 n_dense += 1;
             }
             offsets[t + 1] += offsets[t];
