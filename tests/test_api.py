@@ -157,16 +157,45 @@ def test_get_contents(client, rows, rating):
 # -- titles ---------------------------------------------------------------------------------------
 
 
-def test_search_titles_in_catalog_order(client, rows):
-    expected = [r["id"] for r in rows if "love" in r["title"]][:20]
+def ranked_search(rows, text, counts, platform=None):
+    """Exact names first, then names starting with ``text``, then the rest, each group most
+    rated first, then catalog order."""
+    needle = text.lower()
+    found = [
+        (
+            0 if r["title"] == needle else 1 if r["title"].startswith(needle) else 2,
+            -counts[r["id"]],
+            i,
+        )
+        for i, r in enumerate(rows)
+        if needle in r["title"] and (platform is None or r["platform"] == platform)
+    ]
+    return [rows[i]["id"] for *_, i in sorted(found)]
+
+
+def test_search_titles_exact_then_prefix_then_most_rated(client, rows, triples):
+    # The served catalog has no rating counts of its own: the model's training counts rank it.
+    counts = Counter(title for _, title, _ in triples)
     answer = client.get("/titles", params={"search": "LoVe"}).json()
-    assert [t["id"] for t in answer] == expected
+    assert [t["id"] for t in answer] == ranked_search(rows, "love", counts)[:20]
+    toy = client.get("/titles", params={"search": "toy story"}).json()
+    assert [t["id"] for t in toy] == ranked_search(rows, "toy story", counts)[:20]
+    assert (toy[0]["title_display"], toy[0]["release_year"]) == ("Toy Story", 1995)
 
 
-def test_search_titles_on_one_platform_with_limit(client, rows):
-    expected = [r["id"] for r in rows if "star" in r["title"] and r["platform"] == "disney"][:5]
+def test_search_titles_on_one_platform_with_limit(client, rows, triples):
+    counts = Counter(title for _, title, _ in triples)
+    expected = ranked_search(rows, "star", counts, platform="disney")[:5]
     answer = client.get("/titles", params={"search": "star", "platform": "disney", "limit": 5})
     assert [t["id"] for t in answer.json()] == expected
+
+
+def test_titles_carry_their_original_spelling(client):
+    found = client.get("/titles/ns3686").json()
+    assert (found["title"], found["title_display"]) == ("stranger things", "Stranger Things")
+    assert found["listed_in_display"] == "TV Horror, TV Mysteries, TV Sci-Fi & Fantasy"
+    item = client.get("/titles", params={"search": "the office (u.k.)"}).json()[0]
+    assert item["title_display"] == "The Office (U.K.)"
 
 
 def test_title_detail(client, rows):
@@ -191,6 +220,21 @@ def test_docs_and_schema_are_served(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/get_max_duration", "/recommend/user/{user_id}", "/recommend/ratings", "/health"):
         assert path in paths
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_their_assets_from_the_package(client, page):
+    # Issue 17: the pages were blank offline (Swagger UI and ReDoc came from a CDN).
+    import re
+
+    html = client.get(page).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(url.startswith("/static/") for url in assets), assets
+    assert "cdn" not in html and "googleapis" not in html
+    for url in assets:
+        response = client.get(url)
+        assert response.status_code == 200 and len(response.content) > 500, url
+    assert "/static" not in str(client.get("/openapi.json").json()["paths"])
 
 
 # -- recommendations ------------------------------------------------------------------------------
@@ -223,22 +267,61 @@ def test_recommend_user_matches_numpy(client, loaded, triples):
     assert predicted == sorted(predicted, reverse=True)
     assert all(0.5 <= p <= 5.0 for p in predicted)
     assert all(item["title"] and item["platform"] in PLATFORMS for item in answer["items"])
+    # The ranking score is the unclipped estimate; the predicted rating is it clipped.
+    estimates = (
+        model.global_mean
+        + model.user_biases[user_index]
+        + model.item_biases
+        + model.item_factors @ model.user_factors[user_index]
+    )
+    for item in answer["items"]:
+        estimate = float(estimates[list(model.title_ids).index(item["id"])])
+        assert item["ranking_score"] == pytest.approx(estimate, abs=1e-4)
+        assert item["predicted_rating"] == pytest.approx(min(max(estimate, 0.5), 5.0), abs=1e-4)
 
 
-def test_recommend_similar_matches_numpy_cosine(client, loaded):
+def factor_cosines(model, title_id):
+    factors = np.asarray(model.item_factors, dtype=np.float64)
+    unit = factors / np.linalg.norm(factors, axis=1, keepdims=True)
+    return unit @ unit[list(model.title_ids).index(title_id)]
+
+
+def test_recommend_similar_factors_only_matches_numpy_cosine(client, loaded):
     _, model, _ = loaded
     title_ids = list(model.title_ids)
-    factors = np.asarray(model.item_factors, dtype=np.float64)
-    target = title_ids.index("ns1") if "ns1" in title_ids else 0
-    unit = factors / np.linalg.norm(factors, axis=1, keepdims=True)
-    cosine = unit @ unit[target]
-    cosine[target] = -np.inf
+    target = "ns1" if "ns1" in title_ids else title_ids[0]
+    cosine = factor_cosines(model, target)
+    cosine[title_ids.index(target)] = -np.inf
     expected = [title_ids[i] for i in np.argsort(-cosine, kind="stable")[:5]]
-    answer = client.get(f"/recommend/similar/{title_ids[target]}", params={"n": 5}).json()
-    assert answer["title"]["id"] == title_ids[target]
+    answer = client.get(f"/recommend/similar/{target}", params={"n": 5, "weight": 0}).json()
+    assert answer["title"]["id"] == target and answer["weight"] == 0
     assert [item["id"] for item in answer["items"]] == expected
     nearest = title_ids.index(expected[0])
     assert answer["items"][0]["similarity"] == pytest.approx(cosine[nearest], abs=1e-4)
+
+
+def test_recommend_similar_blends_content_and_factors(client, loaded, rows):
+    _, model, _ = loaded
+    genres = {r["id"]: {g.strip() for g in r["listed_in"].split(",") if g.strip()} for r in rows}
+    answer = client.get("/recommend/similar/ns3686", params={"n": 10}).json()
+    assert answer["title"]["title_display"] == "Stranger Things"
+    weight = answer["weight"]
+    assert 0 < weight < 1
+    cosine = factor_cosines(model, "ns3686")
+    title_ids = list(model.title_ids)
+    for item in answer["items"]:
+        factor = cosine[title_ids.index(item["id"])]
+        assert item["factor_similarity"] == pytest.approx(factor, abs=1e-4)
+        expected = weight * item["content_similarity"] + (1 - weight) * max(factor, 0)
+        assert item["similarity"] == pytest.approx(expected, abs=1e-4)
+    scores = [item["similarity"] for item in answer["items"]]
+    assert scores == sorted(scores, reverse=True)
+    # Stranger Things is a mystery: so are its neighbours, on whichever platform.
+    assert all(any("myster" in g for g in genres[item["id"]]) for item in answer["items"])
+    content = client.get("/recommend/similar/ns3686", params={"n": 10, "weight": 1}).json()
+    assert [i["similarity"] for i in content["items"]] == [
+        i["content_similarity"] for i in content["items"]
+    ]
 
 
 def test_recommend_for_ratings_folds_in_a_new_user(client, rows):
@@ -342,6 +425,9 @@ def test_user_id_not_accepted(client, user_id):
 def test_unknown_title_is_404(client):
     assert_error(client.get("/titles/zz999"), 404, "title_id")
     assert_error(client.get("/recommend/similar/zz999"), 404, "title_id")
+    for weight in (-0.5, 1.01, "heavy"):
+        response = client.get("/recommend/similar/ns1", params={"weight": weight})
+        assert_error(response, 422, "weight", "0 (factors only) to 1 (content only)")
 
 
 def test_fold_in_errors(client):

@@ -135,6 +135,25 @@ def test_every_text_field_is_lowercase_and_trimmed(frame, name):
     assert all(v == v.lower() and v == v.strip() for v in values if v is not None)
 
 
+def test_the_original_spelling_is_kept_beside_the_lowercase_table(frame):
+    # Issue 17: the UI shows "The Office (U.K.)" and "TV Horror", the table stays lowercase.
+    catalog = sr.Catalog()
+    expected = [
+        (platform[0] + raw["show_id"], raw["title"].strip(), raw["listed_in"].strip() or None)
+        for platform in FILES
+        for raw in raw_rows(platform)
+    ]
+    display = catalog.display_frame()
+    assert display.columns == ["id", "title_display", "listed_in_display"]
+    assert display.rows() == expected
+    assert [name.lower() for _, name, _ in expected] == frame["title"].to_list()
+    assert catalog.to_polars().columns == list(COLUMNS)
+    stranger = catalog.title("ns3686")
+    assert stranger["title"] == "stranger things"
+    assert stranger["title_display"] == "Stranger Things"
+    assert stranger["listed_in_display"] == "TV Horror, TV Mysteries, TV Sci-Fi & Fantasy"
+
+
 def test_durations_split(frame):
     # Rule 6.
     assert frame["duration_int"].to_list() == column("duration_int")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 
 import pytest
 import streamrec as sr
-from test_catalog_reference import reference_rows
+from test_catalog_reference import raw_rows, reference_rows
 
 PLATFORMS = ("amazon", "disney", "hulu", "netflix")
 
@@ -208,19 +209,69 @@ def test_get_contents_for_every_rating(catalog):
 
 def test_title_lookup(catalog):
     expected = next(r for r in reference_rows() if r["id"] == "hs42")
+    raw = next(r for r in raw_rows("hulu") if r["show_id"] == "s42")
+    expected = {
+        **expected,
+        "title_display": raw["title"].strip(),
+        "listed_in_display": raw["listed_in"].strip() or None,
+    }
     found = catalog.title("hs42")
     assert found == expected
     assert catalog.title("HS42") == expected
 
 
-def test_search(catalog):
-    rows = reference_rows()
-    expected = [r["id"] for r in rows if "love" in r["title"]][:20]
-    assert [t["id"] for t in catalog.search("Love")] == expected
-    on_disney = [r["id"] for r in rows if "star" in r["title"] and r["platform"] == "disney"][:5]
+def search_order(text, platform=None, counts=None):
+    """Ids of the titles containing ``text``: exact names, then prefixes, then the rest, each
+    group most rated first (``counts``), then catalog order."""
+    needle = text.strip().lower()
+    found = []
+    for position, row in enumerate(reference_rows()):
+        name = row["title"]
+        if needle not in name or (platform and row["platform"] != platform):
+            continue
+        group = 0 if name == needle else 1 if name.startswith(needle) else 2
+        count = (counts or {}).get(row["id"], 0)
+        found.append((group, -count, position, row["id"]))
+    return [title_id for *_, title_id in sorted(found)]
+
+
+def test_search_ranks_exact_then_prefix_then_the_rest(catalog):
+    found = catalog.search("toy story")
+    # Issue 17: "Toy Story" (1995) was fourth, after "Toy Story: That Time Forgot".
+    assert (found[0]["title_display"], found[0]["release_year"]) == ("Toy Story", 1995)
+    assert [t["id"] for t in found] == search_order("toy story")[:20]
+    assert [t["id"] for t in catalog.search("Love")] == search_order("love")[:20]
+    on_disney = search_order("star", platform="disney")[:5]
     assert [t["id"] for t in catalog.search("star", platform="disney", limit=5)] == on_disney
     assert catalog.search("zzzz-no-such-title") == []
     assert catalog.search("love", limit=0) == []
+
+
+@pytest.fixture(scope="module")
+def rated(tmp_path_factory):
+    """A catalog scored from 60,000 generated ratings, and each title's rating count."""
+    folder = tmp_path_factory.mktemp("search_ratings")
+    sr.synth(folder, n_ratings=60_000, n_users=2_000, seed=9, n_files=1)
+    counts = Counter()
+    with open(next(folder.glob("*.csv")), newline="") as handle:
+        for record in csv.DictReader(handle):
+            counts[record["movieId"]] += 1
+    return sr.Catalog().with_ratings(sr.read_ratings(folder)), counts
+
+
+def test_search_ranks_the_most_rated_first_within_each_group(rated):
+    catalog, counts = rated
+    for text in ("toy story", "love", "the ", "star wars"):
+        expected = search_order(text, counts=counts)[:20]
+        assert [t["id"] for t in catalog.search(text)] == expected, text
+    # The same ranking from counts alone, the scores kept.
+    ids = list(counts)
+    counted = sr.Catalog().with_rating_counts(ids, [counts[t] for t in ids])
+    assert [t["id"] for t in counted.search("love")] == search_order("love", counts=counts)[:20]
+    assert counted.title("ns1")["score"] == sr.Catalog().title("ns1")["score"]
+    assert counted.title("ns1")["rating_count"] == counts["ns1"]
+    with pytest.raises(ValueError, match="counts.*one count per title id"):
+        sr.Catalog().with_rating_counts(["ns1", "ns2"], [1])
 
 
 # --- error paths -------------------------------------------------------------------------

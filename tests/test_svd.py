@@ -193,10 +193,55 @@ def test_training_learns_tastes(model: sr.SVD, data) -> None:
     assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
     with_rated = model.recommend(2, n=200, exclude_rated=False)
     assert len(with_rated) == 120
+    # No catalog title: the factors alone (the score is the factor cosine).
     similar = model.similar_titles("t7", n=10)
-    assert "t7" not in {t for t, _ in similar}
-    assert sum(parity(t) == 1 for t, _ in similar) >= 8
-    assert all(-1.0 <= s <= 1.0 for _, s in similar)
+    assert "t7" not in {t for t, *_ in similar}
+    assert sum(parity(t) == 1 for t, *_ in similar) >= 8
+    assert all(-1.0 <= s <= 1.0 and s == f and c == 0.0 for _, s, c, f in similar)
+
+
+def hits_and_a_generous_user() -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Titles t0-t19 are hits everyone rates 5; user 999 rates every other title 5 as well."""
+    rng = np.random.default_rng(0)
+    users, titles, ratings = [], [], []
+    for user in range(300):
+        for title in rng.choice(100, size=25, replace=False):
+            users.append(user)
+            titles.append(f"t{title}")
+            ratings.append(5.0 if title < 20 else float(rng.choice([1.0, 2.0, 3.0, 4.0])))
+    for title in range(20, 100):
+        users.append(999)
+        titles.append(f"t{title}")
+        ratings.append(5.0)
+    return np.array(users, dtype=np.int64), titles, np.array(ratings, dtype=np.float32)
+
+
+def test_ranking_scores_tell_apart_a_heavy_users_top_titles() -> None:
+    # Issue 17: a heavy, generous user's whole top 10 reads 5 once clipped to the scale.
+    model = sr.SVD(n_factors=8, n_epochs=40, lr_all=0.01, random_state=3)
+    model.fit(hits_and_a_generous_user())
+    top = model.recommend(999, n=10, unclipped=True)
+    assert [(t, r) for t, r, _ in top] == model.recommend(999, n=10)
+    assert all(rating == 5.0 for _, rating, _ in top)
+    estimates = [estimate for *_, estimate in top]
+    assert estimates == sorted(estimates, reverse=True) and estimates[-1] > 5.0
+    assert len(set(estimates)) == 10
+    user = list(model.user_ids).index(999)
+    for title, rating, estimate in top:
+        t = model.title_ids.index(title)
+        expected = (
+            model.global_mean
+            + model.user_biases[user]
+            + model.item_biases[t]
+            + model.item_factors[t] @ model.user_factors[user]
+        )
+        assert estimate == pytest.approx(expected, abs=1e-4)
+        assert model.predict(999, title).est == rating == 5.0
+    liked = [(f"t{t}", 5.0) for t in range(20, 100)]
+    mine = model.recommend_for_ratings(liked, n=10, unclipped=True)
+    assert [(t, r) for t, r, _ in mine] == model.recommend_for_ratings(liked, n=10)
+    assert [e for *_, e in mine] == sorted((e for *_, e in mine), reverse=True)
+    assert all(r == min(e, 5.0) for _, r, e in mine)
 
 
 def test_recommend_for_ratings_folds_in_a_new_user(model: sr.SVD) -> None:

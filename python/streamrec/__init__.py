@@ -17,9 +17,18 @@ from collections.abc import Iterable as _Iterable
 from pathlib import Path
 
 from . import _core, eda, evaluation
-from ._core import PLATFORMS, SVD, Catalog, Prediction, Ratings, read_catalog
+from ._core import (
+    DEFAULT_SIMILAR_WEIGHT,
+    PLATFORMS,
+    SVD,
+    Catalog,
+    Prediction,
+    Ratings,
+    read_catalog,
+)
 
 __all__ = [
+    "DEFAULT_SIMILAR_WEIGHT",
     "PLATFORMS",
     "SVD",
     "TUNED_SVD_PARAMS",

@@ -121,18 +121,40 @@ class Catalog:
         >>> sr.Catalog().get_contents("TV-MA")
         """
     def title(self, id: str) -> dict[str, _Any]:
-        """One title as a dict of the table's columns (``date_added`` a ``datetime.date``);
+        """One title as a dict of the table's columns (``date_added`` a ``datetime.date``), plus
+        ``title_display`` and ``listed_in_display`` in the platform's original spelling;
         KeyError if unknown. ``sr.Catalog().title("ns1")["title"] == "dick johnson is dead"``.
         """
     def search(
         self, text: str, platform: str | None = None, limit: int = 20
     ) -> list[dict[str, _Any]]:
-        """Up to ``limit`` titles whose name contains ``text`` (any case), in catalog order.
+        """Up to ``limit`` titles whose name contains ``text`` (any case), as :meth:`title`
+        dicts: first the titles named exactly ``text``, then those whose name starts with it,
+        then the others; within each group the most rated first (once ratings or rating counts
+        are attached), then catalog order.
 
-        >>> [t["id"] for t in sr.Catalog().search("love", platform="disney", limit=3)]
+        >>> sr.Catalog().search("toy story", limit=2)[0]["title_display"]
+        'Toy Story'
+        """
+    def display_frame(self) -> _pl.DataFrame:
+        """Titles and genres in the platforms' original spelling (the table itself is
+        lowercase, ETL rule 5): ``id``, ``title_display``, ``listed_in_display``, catalog order.
+
+        >>> sr.Catalog().display_frame().row(0)
+        ('as1', 'The Grand Seduction', 'Comedy, Drama')
+        """
+    def with_rating_counts(self, title_ids: _Any, counts: _Any) -> Catalog:
+        """A new catalog with each title's number of ratings (0 for titles not listed) and the
+        same scores; :meth:`search` then ranks the most rated first. ``counts`` has one entry
+        per id (ValueError otherwise).
+
+        >>> catalog.with_rating_counts(model.title_ids, model.title_counts)
         """
 
 # --- end catalog ---
+
+DEFAULT_SIMILAR_WEIGHT: float
+"""The default ``weight`` of :meth:`SVD.similar_titles`: 0.7 (1 = content only, 0 = factors only)."""
 
 # --- ratings ---
 
@@ -352,25 +374,48 @@ class SVD:
             >>> model.title_index(["242"])
         """
     def recommend(
-        self, user_id: int, n: int = 10, exclude_rated: bool = True
-    ) -> list[tuple[str, float]]:
+        self, user_id: int, n: int = 10, exclude_rated: bool = True, unclipped: bool = False
+    ) -> list[tuple[str, float]] | list[tuple[str, float, float]]:
         """The top-``n`` titles for a known user with their predicted ratings (KeyError if
-        the user is unknown).
+        the user is unknown). Titles are ranked by the unclipped estimate; with
+        ``unclipped=True`` each item is ``(title_id, predicted rating, unclipped estimate)``,
+        which tells apart titles whose clipped ratings all read the top of the scale.
 
         Example:
             >>> model.recommend(196, n=3)
+            >>> model.recommend(196, n=3, unclipped=True)  # [('242', 5.0, 5.31), ...]
         """
-    def similar_titles(self, title_id: str | int, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` titles nearest by item-factor cosine similarity.
+    def similar_titles(
+        self,
+        title_id: str | int,
+        n: int = 10,
+        weight: float = 0.7,
+        catalog: Catalog | None = None,
+    ) -> list[tuple[str, float, float, float]]:
+        """The ``n`` titles most similar to ``title_id``, as ``(title_id, score, content,
+        factor)``, best first: ``content`` is the cosine of the two titles' TF-IDF vectors over
+        the catalog's genres (normalised across platforms), cast, director, country,
+        description and type, in [0, 1]; ``factor`` the cosine of their factor vectors, in
+        [-1, 1]; ``score = weight * content + (1 - weight) * max(factor, 0)``, ``content`` alone
+        for ``weight=1`` and ``factor`` alone for ``weight=0`` (the plain factor ranking).
+        ``weight`` is a number from 0 to 1 (ValueError otherwise); the default blends both.
+
+        The content comes from ``catalog`` (default: the bundled catalog); its index over the
+        model's titles is built on the first call (a fraction of a second for the 22,998
+        bundled titles) and kept until the model or the catalog changes. A title the catalog
+        lacks gets factors only. KeyError for a title the model does not know.
 
         Example:
-            >>> model.similar_titles("ns100", n=5)
+            >>> model.similar_titles("ns3686", n=5)  # blend
+            >>> model.similar_titles("ns3686", n=5, weight=1.0)  # content only
+            >>> model.similar_titles("ns3686", n=5, weight=0.0, catalog=catalog)  # factors only
         """
     def recommend_for_ratings(
-        self, ratings: list[tuple[str | int, float]], n: int = 10
-    ) -> list[tuple[str, float]]:
+        self, ratings: list[tuple[str | int, float]], n: int = 10, unclipped: bool = False
+    ) -> list[tuple[str, float]] | list[tuple[str, float, float]]:
         """Recommendations for a new user described by a few ratings, folded in without
-        retraining (regularised least squares for the user's factors and bias).
+        retraining (regularised least squares for the user's factors and bias); with
+        ``unclipped=True`` each item is ``(title_id, predicted rating, unclipped estimate)``.
 
         Example:
             >>> model.recommend_for_ratings([("ns100", 5.0), ("as680", 1.0)], n=5)
@@ -425,6 +470,9 @@ class SVD:
     def user_biases(self) -> _np.ndarray: ...
     @property
     def item_biases(self) -> _np.ndarray: ...
+    @property
+    def title_counts(self) -> _np.ndarray:
+        """Training ratings per title (uint32), aligned with ``title_ids``."""
     @property
     def global_mean(self) -> float: ...
     @property

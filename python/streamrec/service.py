@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ._core import DEFAULT_SIMILAR_WEIGHT
+
 __all__ = [
     "InvalidRatingsError",
     "ServiceError",
@@ -78,7 +80,10 @@ class StreamrecService:
     """Answers the API's and the UI's questions from a loaded catalog and model.
 
     Holds one summary dict per title (built once) so that a list of recommendations becomes a list of
-    readable rows without a catalog lookup per item.
+    readable rows without a catalog lookup per item; each carries the title and genres in their
+    original spelling too (``title_display``, ``listed_in_display``) beside the lowercase columns.
+    A catalog without rating counts gets the model's (its training ratings per title), so that title
+    search ranks the most rated first.
 
     Example::
 
@@ -87,15 +92,21 @@ class StreamrecService:
     """
 
     def __init__(self, catalog: Any, model: Any, sample_users: Sequence[int] | None = None):
+        frame = catalog.to_polars()
+        if "rating_count" not in frame.columns:
+            catalog = catalog.with_rating_counts(model.title_ids, model.title_counts)
         self.catalog = catalog
         self.model = model
-        frame = catalog.to_polars()
         self.n_titles = frame.height
         years = frame.get_column("release_year")
         self.year_range = (int(years.min()), int(years.max()))
+        summaries = frame.select(_SUMMARY_COLUMNS).join(
+            catalog.display_frame(), on="id", how="left", maintain_order="left"
+        )
         self._summaries: dict[str, dict[str, Any]] = {
-            row["id"]: row for row in frame.select(_SUMMARY_COLUMNS).iter_rows(named=True)
+            row["id"]: row for row in summaries.iter_rows(named=True)
         }
+        self._display_titles: dict[str, str] | None = None
         self.model_user_ids = model.user_ids
         self.n_users = len(self.model_user_ids)
         self._model_titles = frozenset(model.title_ids)
@@ -116,13 +127,24 @@ class StreamrecService:
             )
         return row
 
+    def display_title(self, title: str) -> str:
+        """A lowercase title (as the table holds it) in its original spelling: that of the first
+        title of that name in catalog order, or ``title`` itself when no title has that name."""
+        if self._display_titles is None:
+            names: dict[str, str] = {}
+            for row in self._summaries.values():
+                names.setdefault(row["title"], row["title_display"])
+            self._display_titles = names
+        return self._display_titles.get(title, title)
+
     def title(self, title_id: str) -> dict[str, Any]:
         """Every catalog column of a title."""
         self.summary(title_id)
         return self.catalog.title(title_id)
 
     def search(self, text: str, platform: str | None, limit: int) -> list[dict[str, Any]]:
-        """Titles whose name contains ``text`` (any case), in catalog order."""
+        """Titles whose name contains ``text`` (any case): exact names first, then names starting
+        with it, then the rest, each group most rated first."""
         found = self.catalog.search(text, platform=platform, limit=limit)
         return [self._summaries[row["id"]] for row in found]
 
@@ -166,38 +188,59 @@ class StreamrecService:
         return {"rating": rating, "count": self.catalog.get_contents(rating)}
 
     # -- recommendations ------------------------------------------------------------------------
-    def _rows(self, pairs: Sequence[tuple[str, float]], value_name: str) -> list[dict[str, Any]]:
+    def _rows(
+        self, items: Sequence[Sequence[Any]], value_names: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Summary rows of ``(title_id, value, ...)`` items, the values under ``value_names``."""
         rows = []
-        for title_id, value in pairs:
+        for title_id, *values in items:
             row = dict(self._summaries.get(title_id) or _unknown_summary(title_id))
-            row[value_name] = float(value)
+            row.update({name: float(value) for name, value in zip(value_names, values)})
             rows.append(row)
         return rows
 
     def recommend_user(self, user_id: int, n: int) -> dict[str, Any]:
-        """Top-``n`` titles for a known user; :class:`UnknownIdError` for an unknown user."""
+        """Top-``n`` titles for a known user; :class:`UnknownIdError` for an unknown user.
+
+        Each item has the ``predicted_rating`` (clipped to the rating scale) and the
+        ``ranking_score`` the titles are ranked by (the unclipped estimate): for a heavy user the
+        whole top 10 can read 5.
+        """
         try:
-            pairs = self.model.recommend(user_id, n=n)
+            items = self.model.recommend(user_id, n=n, unclipped=True)
         except KeyError:
             raise UnknownIdError(
                 f"user_id: unknown user {user_id}; the model knows {self.n_users} users",
                 parameter="user_id",
                 accepted="the id of a user present in the training ratings",
             ) from None
-        return {"user_id": user_id, "items": self._rows(pairs, "predicted_rating")}
+        return {"user_id": user_id, "items": self._rows(items, _RANKED)}
 
-    def similar(self, title_id: str, n: int) -> dict[str, Any]:
-        """The ``n`` titles nearest to ``title_id``; :class:`UnknownIdError` when it is unknown."""
+    def similar(
+        self, title_id: str, n: int, weight: float = DEFAULT_SIMILAR_WEIGHT
+    ) -> dict[str, Any]:
+        """The ``n`` titles most similar to ``title_id``; :class:`UnknownIdError` when it is unknown.
+
+        ``weight`` blends the catalog's content (1) with the model's title factors (0); each item has
+        the blended ``similarity`` and both sides' (``content_similarity``, ``factor_similarity``).
+        """
         summary = self.summary(title_id)
+        if not 0.0 <= weight <= 1.0:
+            raise ServiceError(
+                f"weight: {short_repr(weight)} is not accepted; accepted: {_WEIGHT_ACCEPTED}",
+                parameter="weight",
+                accepted=_WEIGHT_ACCEPTED,
+            )
         try:
-            pairs = self.model.similar_titles(title_id, n=n)
+            items = self.model.similar_titles(title_id, n=n, weight=weight, catalog=self.catalog)
         except KeyError:
             raise UnknownIdError(
                 f"title_id: {title_id!r} has no ratings in the model, so it has no neighbours",
                 parameter="title_id",
                 accepted="a title id that appears in the training ratings",
             ) from None
-        return {"title": summary, "items": self._rows(pairs, "similarity")}
+        rows = self._rows(items, ("similarity", "content_similarity", "factor_similarity"))
+        return {"title": summary, "weight": weight, "items": rows}
 
     def recommend_for_ratings(self, ratings: Sequence[tuple[str, float]], n: int) -> dict[str, Any]:
         """Top-``n`` titles for a new user given ``(title_id, rating)`` pairs (fold-in).
@@ -224,18 +267,24 @@ class StreamrecService:
                     accepted="a title id that appears in the training ratings",
                 )
         try:
-            pairs = self.model.recommend_for_ratings(list(ratings), n=n)
+            items = self.model.recommend_for_ratings(list(ratings), n=n, unclipped=True)
         except KeyError as error:
             raise UnknownIdError(f"ratings: {error.args[0] if error.args else error}") from None
         except ValueError as error:
             raise InvalidRatingsError(f"ratings: {error}", parameter="ratings") from None
-        return {"items": self._rows(pairs, "predicted_rating")}
+        return {"items": self._rows(items, _RANKED)}
+
+
+_RANKED = ("predicted_rating", "ranking_score")
+_WEIGHT_ACCEPTED = "a number from 0 (factors only) to 1 (content only)"
 
 
 def _unknown_summary(title_id: str) -> dict[str, Any]:
     return {
         "id": title_id,
         "title": title_id,
+        "title_display": title_id,
+        "listed_in_display": None,
         "platform": "",
         "type": "",
         "release_year": None,

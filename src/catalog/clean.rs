@@ -55,6 +55,12 @@ pub(super) fn lowercase_borrowed(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Trimmed text in its original case; `None` when empty.
+fn display_text(field: &str) -> Option<String> {
+    let trimmed = field.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
 /// Trimmed, lowercase text; `None` when empty.
 fn clean_text(field: &str) -> Option<String> {
     let trimmed = field.trim();
@@ -234,6 +240,7 @@ pub fn clean_record(
         show_id: record.show_id.to_string(),
         kind: record.kind.to_string(),
         title: lowercase(record.title),
+        title_display: record.title.to_string(),
         director: clean_text(record.director),
         cast: clean_text(record.cast),
         country: clean_text(record.country),
@@ -243,6 +250,7 @@ pub fn clean_record(
         duration_int: record.duration.map(|(value, _)| value),
         duration_type: record.duration.map(|(_, kind)| kind),
         listed_in: clean_text(record.listed_in),
+        listed_in_display: display_text(record.listed_in),
         description: clean_text(record.description),
         score: None,
     })

@@ -149,15 +149,40 @@ impl Catalog {
     }
 
     /// Up to `limit` titles whose name contains `text` (any case), optionally only on
-    /// `platform`, in catalog order. A linear scan: ~23k short strings take well under a
+    /// `platform`: first the titles named exactly `text`, then those whose name starts with it,
+    /// then the others; within each group the most rated first (when ratings or rating counts
+    /// were attached), then catalog order. A linear scan: ~23k short strings take well under a
     /// millisecond and need no index.
     pub fn search(&self, text: &str, platform: Option<Platform>, limit: usize) -> Vec<&Title> {
         let needle = text.trim().to_lowercase();
-        self.titles()
+        let counts = self.table.rating_counts.as_deref();
+        let mut found: Vec<(u8, std::cmp::Reverse<u32>, usize)> = self
+            .titles()
             .iter()
-            .filter(|title| platform.is_none_or(|wanted| title.platform == wanted))
-            .filter(|title| title.title.contains(&needle))
-            .take(limit)
+            .enumerate()
+            .filter(|(_, title)| platform.is_none_or(|wanted| title.platform == wanted))
+            .filter_map(|(position, title)| {
+                let group = if title.title == needle {
+                    0
+                } else if title.title.starts_with(&needle) {
+                    1
+                } else if title.title.contains(&needle) {
+                    2
+                } else {
+                    return None;
+                };
+                let count = counts.map_or(0, |counts| counts[position]);
+                Some((group, std::cmp::Reverse(count), position))
+            })
+            .collect();
+        if limit < found.len() {
+            found.select_nth_unstable(limit);
+            found.truncate(limit);
+        }
+        found.sort_unstable();
+        found
+            .into_iter()
+            .map(|(_, _, position)| &self.titles()[position])
             .collect()
     }
 }

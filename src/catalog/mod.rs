@@ -23,12 +23,14 @@
 //! The files, in the order data flows through them: `model` (the types), `csv` (records),
 //! `clean` (the rules), `read` (files -> [`CatalogTable`]) or `frame` (files -> DataFrame),
 //! `scores`, then `index` (the [`Catalog`] and its queries) over `counts` and `actors`.
+//! `genres` maps the platforms' genre names onto one vocabulary (`tv horror` and `horror`).
 
 mod actors;
 mod clean;
 mod counts;
 mod csv;
 mod frame;
+mod genres;
 mod index;
 mod model;
 mod read;
@@ -40,6 +42,7 @@ pub use clean::{clean_record, parse_date_added, parse_duration, CATALOG_HEADER};
 pub use counts::KIND_NAMES;
 pub use csv::{CsvRecords, RecordResult};
 pub use frame::{parse_catalog_frame, read_catalog_dir_frame, read_catalog_frame};
+pub use genres::{genre_entries, normalise_genre, normalise_listed_in};
 pub use index::Catalog;
 pub use model::{CatalogTable, DurationType, Platform, Title, DURATION_TYPE_NAMES};
 pub use read::{parse_catalog, read_catalog_dir, read_catalog_file, read_catalog_files};

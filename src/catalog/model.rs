@@ -132,6 +132,8 @@ impl fmt::Display for DurationType {
 }
 
 /// One clean catalog row. Text fields are lowercase; empty text fields are `None`.
+/// `title_display` and `listed_in_display` keep the original spelling for display only (the
+/// table's columns stay lowercase, rule 5).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Title {
     pub id: String,
@@ -139,6 +141,8 @@ pub struct Title {
     pub show_id: String,
     pub kind: String,
     pub title: String,
+    /// `title` as the platform's file spells it (trimmed): `"The Office (U.K.)"`.
+    pub title_display: String,
     pub director: Option<String>,
     pub cast: Option<String>,
     pub country: Option<String>,
@@ -149,6 +153,8 @@ pub struct Title {
     pub duration_int: Option<u32>,
     pub duration_type: Option<DurationType>,
     pub listed_in: Option<String>,
+    /// `listed_in` as the platform's file spells it (trimmed): `"TV Horror, TV Mysteries"`.
+    pub listed_in_display: Option<String>,
     pub description: Option<String>,
     pub score: Option<f64>,
 }

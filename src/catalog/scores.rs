@@ -140,6 +140,22 @@ impl CatalogTable {
         scores.len() - matched
     }
 
+    /// Sets each title's rating count from `(id, number of ratings)` pairs (0 for titles not
+    /// listed), keeping the scores. Returns how many ratings belong to ids that are not in the
+    /// catalog.
+    pub fn attach_rating_counts<'a>(
+        &mut self,
+        counts: impl IntoIterator<Item = (&'a str, u32)>,
+    ) -> usize {
+        let scores: Vec<Option<f64>> = self.titles.iter().map(|title| title.score).collect();
+        let unknown =
+            self.attach_title_stats(counts.into_iter().map(|(id, count)| (id, None, count)));
+        for (title, score) in self.titles.iter_mut().zip(scores) {
+            title.score = score;
+        }
+        unknown
+    }
+
     /// Sets each title's score and rating count from per-title statistics `(id, mean rating,
     /// number of ratings)`; titles without statistics get a null score and count 0. Returns how
     /// many ratings belong to ids that are not in the catalog.

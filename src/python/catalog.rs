@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyDict, PyTuple};
 use pyo3_polars::PyDataFrame;
 
+use super::convert::title_keys;
 use super::ratings::PyRatings;
 use super::to_py_err;
 use crate::catalog::{Catalog, CatalogSource, CatalogTable, DurationType, Platform, Title};
@@ -18,7 +19,7 @@ use crate::util::date::civil_from_days;
 const BUNDLED: &str = "bundled";
 
 /// The bundled data folder, asked from the Python package so that its location is defined once.
-fn bundled_data_dir(py: Python<'_>) -> PyResult<PathBuf> {
+pub(super) fn bundled_data_dir(py: Python<'_>) -> PyResult<PathBuf> {
     py.import("streamrec")?
         .getattr("bundled_data_dir")?
         .call0()?
@@ -75,7 +76,8 @@ fn optional_platform(platform: Option<&str>) -> PyResult<Option<Platform>> {
     platform.map(parse_platform).transpose()
 }
 
-/// A title as a dict with the DataFrame's column names (`date_added` as `datetime.date`).
+/// A title as a dict with the DataFrame's column names (`date_added` as `datetime.date`), plus
+/// `title_display` and `listed_in_display` in the original spelling.
 fn title_dict<'py>(
     py: Python<'py>,
     title: &Title,
@@ -94,6 +96,7 @@ fn title_dict<'py>(
     dict.set_item("show_id", &title.show_id)?;
     dict.set_item("type", &title.kind)?;
     dict.set_item("title", &title.title)?;
+    dict.set_item("title_display", &title.title_display)?;
     dict.set_item("director", &title.director)?;
     dict.set_item("cast", &title.cast)?;
     dict.set_item("country", &title.country)?;
@@ -103,6 +106,7 @@ fn title_dict<'py>(
     dict.set_item("duration_int", title.duration_int)?;
     dict.set_item("duration_type", title.duration_type.map(DurationType::name))?;
     dict.set_item("listed_in", &title.listed_in)?;
+    dict.set_item("listed_in_display", &title.listed_in_display)?;
     dict.set_item("description", &title.description)?;
     dict.set_item("score", title.score)?;
     if let Some(count) = rating_count {
@@ -141,7 +145,8 @@ fn read_catalog(
 /// >>> catalog.get_actor("netflix", 2020)
 #[pyclass(module = "streamrec._core", name = "Catalog", frozen)]
 pub(crate) struct PyCatalog {
-    catalog: Catalog,
+    /// Shared with the models that built a content index from it (see `PySvd`).
+    catalog: Arc<Catalog>,
     frame: std::sync::OnceLock<DataFrame>,
     #[pyo3(get)]
     unknown_rating_count: Option<usize>,
@@ -150,10 +155,15 @@ pub(crate) struct PyCatalog {
 impl PyCatalog {
     fn from_table(table: CatalogTable, unknown_rating_count: Option<usize>) -> Self {
         PyCatalog {
-            catalog: Catalog::new(table),
+            catalog: Arc::new(Catalog::new(table)),
             frame: std::sync::OnceLock::new(),
             unknown_rating_count,
         }
+    }
+
+    /// The catalog, shared.
+    pub(crate) fn shared(&self) -> Arc<Catalog> {
+        Arc::clone(&self.catalog)
     }
 
     fn frame(&self) -> PyResult<DataFrame> {
@@ -223,6 +233,52 @@ impl PyCatalog {
             let unknown = table.attach_ratings(&ratings);
             PyCatalog::from_table(table, Some(unknown))
         })
+    }
+
+    /// A new catalog with each title's number of ratings from `title_ids` and `counts` (0 for
+    /// titles not listed), the scores kept; search ranks the most rated first:
+    /// `catalog.with_rating_counts(model.title_ids, model.title_counts)`.
+    fn with_rating_counts(
+        &self,
+        py: Python<'_>,
+        title_ids: &Bound<'_, PyAny>,
+        counts: Vec<u32>,
+    ) -> PyResult<PyCatalog> {
+        let ids = title_keys(title_ids)?;
+        let ids = ids.as_strs()?;
+        if ids.len() != counts.len() {
+            return Err(to_py_err(crate::Error::invalid(
+                "counts",
+                format!("{} counts for {} title ids", counts.len(), ids.len()),
+                "one count per title id",
+            )));
+        }
+        let mut table = self.catalog.table().clone();
+        Ok(py.detach(move || {
+            let unknown = table.attach_rating_counts(ids.iter().copied().zip(counts));
+            PyCatalog::from_table(table, Some(unknown))
+        }))
+    }
+
+    /// Titles and genres in the platforms' original spelling (the table itself is lowercase):
+    /// a DataFrame of `id`, `title_display`, `listed_in_display`, in catalog order.
+    fn display_frame(&self, py: Python<'_>) -> PyResult<PyDataFrame> {
+        let titles = self.catalog.titles();
+        let frame = py.detach(|| -> crate::Result<DataFrame> {
+            let ids: Vec<&str> = titles.iter().map(|t| t.id.as_str()).collect();
+            let names: Vec<&str> = titles.iter().map(|t| t.title_display.as_str()).collect();
+            let genres: Vec<Option<&str>> = titles
+                .iter()
+                .map(|t| t.listed_in_display.as_deref())
+                .collect();
+            let columns = vec![
+                Column::new("id".into(), ids),
+                Column::new("title_display".into(), names),
+                Column::new("listed_in_display".into(), genres),
+            ];
+            Ok(DataFrame::new(titles.len(), columns)?)
+        });
+        Ok(PyDataFrame(frame.map_err(to_py_err)?))
     }
 
     /// The longest title of `duration_type` ("min" or "season"), optionally of that year and
@@ -300,8 +356,9 @@ impl PyCatalog {
         title_dict(py, title, self.catalog.rating_count(&title.id))
     }
 
-    /// Up to `limit` titles whose name contains `text` (any case), in catalog order:
-    /// `catalog.search("love", platform="disney")`.
+    /// Up to `limit` titles whose name contains `text` (any case): exact names first, then
+    /// names starting with it, then the rest, each group most rated first (once ratings or
+    /// rating counts are attached), then in catalog order: `catalog.search("toy story")`.
     #[pyo3(signature = (text, platform=None, limit=20))]
     fn search<'py>(
         &self,

@@ -8,7 +8,8 @@ use pyo3::types::PyDict;
 use crate::recommender::EpochReport;
 
 /// Turns a Python `progress` argument into a per-epoch callback run with the GIL.
-/// `True` shows a tqdm bar (tqdm.auto: a widget in notebooks), a callable gets
+/// `True` shows a tqdm bar (tqdm.auto, a widget in notebooks, when ipywidgets is installed;
+/// the text bar otherwise), a callable gets
 /// `(epoch, n_epochs, train_rmse)` and may return `False` to stop.
 pub(super) struct PythonProgress {
     callable: Option<Py<PyAny>>,
@@ -33,7 +34,15 @@ impl PythonProgress {
             Some(p) if p.is_callable() => this.callable = Some(p.clone().unbind()),
             Some(p) if p.extract::<bool>().is_ok() && !p.extract::<bool>()? => {}
             Some(p) if p.extract::<bool>().is_ok() => {
-                let tqdm = py.import("tqdm.auto")?.getattr("tqdm")?;
+                // tqdm.auto draws a widget in a notebook, which needs ipywidgets; without it
+                // tqdm warns "IProgress not found" into the notebook's output, so the text bar
+                // is used instead.
+                let has_widgets = py
+                    .import("importlib.util")?
+                    .call_method1("find_spec", ("ipywidgets",))?
+                    .is_truthy()?;
+                let module = if has_widgets { "tqdm.auto" } else { "tqdm.std" };
+                let tqdm = py.import(module)?.getattr("tqdm")?;
                 let kwargs = PyDict::new(py);
                 kwargs.set_item("total", total)?;
                 kwargs.set_item("desc", "SVD epochs")?;

@@ -1,7 +1,7 @@
 //! Python face of the recommender: `streamrec.SVD` and `streamrec.Prediction`. Only
 //! conversions live here; the logic is in the core's `svd` and `evaluation` modules.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
@@ -9,10 +9,13 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use super::catalog::{bundled_data_dir, PyCatalog};
 use super::convert::{ratings_table, title_key, title_keys, user_keys};
 use super::progress::PythonProgress;
 use super::to_py_err;
+use crate::catalog::{Catalog, CatalogSource};
 use crate::evaluation;
+use crate::recommender::similar::{check_weight, ContentIndex, DEFAULT_WEIGHT};
 use crate::recommender::{EpochReport, SvdModel, SvdParams};
 
 /// One prediction: user id, title id, estimated rating, and whether it is a fallback
@@ -71,13 +74,96 @@ impl PyPrediction {
 pub struct PySvd {
     pub(super) params: SvdParams,
     model: Option<Arc<SvdModel>>,
+    /// The content index of `similar_titles`, built on first use and kept until the model or
+    /// the catalog changes.
+    content: Arc<Mutex<Option<ContentCache>>>,
+}
+
+/// A content index of the model's titles and the catalog it was built from.
+struct ContentCache {
+    /// `None` for the bundled catalog. Holding the `Arc` keeps the catalog alive, so a pointer
+    /// match always means the same catalog.
+    catalog: Option<Arc<Catalog>>,
+    index: Arc<ContentIndex>,
 }
 
 impl PySvd {
+    fn with_model(params: SvdParams, model: Option<Arc<SvdModel>>) -> PySvd {
+        PySvd {
+            params,
+            model,
+            content: Arc::new(Mutex::new(None)),
+        }
+    }
+
     fn model(&self) -> PyResult<&Arc<SvdModel>> {
         self.model.as_ref().ok_or_else(|| {
             PyRuntimeError::new_err("this SVD is not fitted yet: call fit(ratings) first")
         })
+    }
+
+    /// Replaces the model; its content index is built again on next use.
+    fn set_model(&mut self, model: SvdModel) {
+        self.model = Some(Arc::new(model));
+        *self.content.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The content index of `model`'s titles from `catalog` (the bundled one for `None`): the
+    /// cached one when it was built from the same catalog, else built now (once).
+    fn content_index(
+        &self,
+        py: Python<'_>,
+        model: &Arc<SvdModel>,
+        catalog: Option<Arc<Catalog>>,
+    ) -> PyResult<Arc<ContentIndex>> {
+        let bundled = match catalog {
+            Some(_) => None,
+            None => Some(bundled_data_dir(py)?),
+        };
+        let cache = Arc::clone(&self.content);
+        let model = Arc::clone(model);
+        py.detach(move || {
+            // Held while building, so that concurrent first calls build the index once.
+            let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(cached) = cache.as_ref() {
+                let same = match (&cached.catalog, &catalog) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                };
+                if same {
+                    return Ok(Arc::clone(&cached.index));
+                }
+            }
+            let (index, _) = match (&catalog, bundled) {
+                (Some(catalog), _) => model.content_index(catalog.table()),
+                (None, Some(dir)) => model.content_index(&CatalogSource::Dir(dir).load(None)?),
+                (None, None) => unreachable!("the bundled folder is resolved for no catalog"),
+            };
+            let index = Arc::new(index);
+            *cache = Some(ContentCache {
+                catalog,
+                index: Arc::clone(&index),
+            });
+            Ok(index)
+        })
+        .map_err(to_py_err)
+    }
+}
+
+/// Top-n `(title_id, estimate)` pairs as Python answers them: `(title_id, rating)` with the
+/// rating clipped to `scale`, or with `unclipped` `(title_id, rating, unclipped estimate)`.
+fn ranked_list<'py>(
+    py: Python<'py>,
+    ranked: Vec<(String, f32)>,
+    scale: (f32, f32),
+    unclipped: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let clip = |estimate: f32| estimate.clamp(scale.0, scale.1);
+    if unclipped {
+        PyList::new(py, ranked.into_iter().map(|(id, e)| (id, clip(e), e)))
+    } else {
+        PyList::new(py, ranked.into_iter().map(|(id, e)| (id, clip(e))))
     }
 }
 
@@ -165,10 +251,7 @@ impl PySvd {
             random_state,
         };
         params.validate().map_err(to_py_err)?;
-        Ok(PySvd {
-            params,
-            model: None,
-        })
+        Ok(PySvd::with_model(params, None))
     }
 
     /// Trains on `ratings`; returns the model itself (so `SVD().fit(r)` chains).
@@ -193,7 +276,7 @@ impl PySvd {
         reporter.finish(py)?;
         let mut model = result.map_err(to_py_err)?;
         model.prepare();
-        slf.model = Some(Arc::new(model));
+        slf.set_model(model);
         Ok(slf)
     }
 
@@ -263,39 +346,53 @@ impl PySvd {
         Ok(py.detach(|| model.title_indexes(&titles)).into_pyarray(py))
     }
 
-    #[pyo3(signature = (user_id, n=10, exclude_rated=true))]
-    fn recommend(
+    #[pyo3(signature = (user_id, n=10, exclude_rated=true, unclipped=false))]
+    fn recommend<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         user_id: i64,
         n: usize,
         exclude_rated: bool,
-    ) -> PyResult<Vec<(String, f32)>> {
+        unclipped: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
         let model = self.model()?.clone();
-        py.detach(|| model.recommend(user_id, n, exclude_rated))
-            .map_err(to_py_err)
+        let ranked = py
+            .detach(|| model.recommend_unclipped(user_id, n, exclude_rated))
+            .map_err(to_py_err)?;
+        ranked_list(py, ranked, model.scale(), unclipped)
     }
 
-    #[pyo3(signature = (title_id, n=10))]
+    #[pyo3(signature = (title_id, n=10, weight=DEFAULT_WEIGHT, catalog=None))]
     fn similar_titles(
         &self,
         py: Python<'_>,
         title_id: &Bound<'_, PyAny>,
         n: usize,
-    ) -> PyResult<Vec<(String, f32)>> {
+        weight: f32,
+        catalog: Option<PyRef<'_, PyCatalog>>,
+    ) -> PyResult<Vec<(String, f32, f32, f32)>> {
         let model = self.model()?.clone();
         let title_id = title_key(title_id)?;
-        py.detach(|| model.similar_titles(&title_id, n))
-            .map_err(to_py_err)
+        check_weight(weight).map_err(to_py_err)?;
+        let index = self.content_index(py, &model, catalog.map(|c| c.shared()))?;
+        let answer = py
+            .detach(|| model.similar_titles_blend(&title_id, n, weight, Some(&index)))
+            .map_err(to_py_err)?;
+        Ok(answer
+            .neighbours
+            .into_iter()
+            .map(|nb| (nb.title_id, nb.score, nb.content, nb.factor))
+            .collect())
     }
 
-    #[pyo3(signature = (ratings, n=10))]
-    fn recommend_for_ratings(
+    #[pyo3(signature = (ratings, n=10, unclipped=false))]
+    fn recommend_for_ratings<'py>(
         &self,
-        py: Python<'_>,
-        ratings: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        ratings: &Bound<'py, PyAny>,
         n: usize,
-    ) -> PyResult<Vec<(String, f32)>> {
+        unclipped: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
         let pairs: Vec<(String, f32)> = ratings
             .try_iter()?
             .map(|item| {
@@ -307,8 +404,10 @@ impl PySvd {
             })
             .collect::<PyResult<_>>()?;
         let model = self.model()?.clone();
-        py.detach(|| model.recommend_for_ratings(&pairs, n))
-            .map_err(to_py_err)
+        let ranked = py
+            .detach(|| model.recommend_for_ratings_unclipped(&pairs, n))
+            .map_err(to_py_err)?;
+        ranked_list(py, ranked, model.scale(), unclipped)
     }
 
     /// Warm start on new ratings; with `holdout`, reports its RMSE before and after.
@@ -344,7 +443,7 @@ impl PySvd {
         reporter.finish(py)?;
         let scores = result.map_err(to_py_err)?;
         model.prepare();
-        self.model = Some(Arc::new(model));
+        self.set_model(model);
         let report = PyDict::new(py);
         report.set_item("train_rmse", scores.train_rmse)?;
         report.set_item("holdout_rmse_before", scores.holdout_rmse_before)?;
@@ -360,10 +459,10 @@ impl PySvd {
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PySvd> {
         let model = py.detach(|| SvdModel::load(&path)).map_err(to_py_err)?;
-        Ok(PySvd {
-            params: model.params().clone(),
-            model: Some(Arc::new(model)),
-        })
+        Ok(PySvd::with_model(
+            model.params().clone(),
+            Some(Arc::new(model)),
+        ))
     }
 
     fn get_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -405,6 +504,13 @@ impl PySvd {
     #[getter]
     fn item_biases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
         Ok(PyArray1::from_slice(py, self.model()?.item_biases()))
+    }
+
+    /// Training ratings per title, aligned with `title_ids` (0 for a title the model does not
+    /// know).
+    #[getter]
+    fn title_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        Ok(PyArray1::from_slice(py, self.model()?.title_counts()))
     }
 
     #[getter]
@@ -455,6 +561,12 @@ impl PySvd {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The shortest decimal of the f32 (0.7), not its f64 widening (0.699999988...).
+    let weight: f64 = DEFAULT_WEIGHT
+        .to_string()
+        .parse()
+        .expect("a float's decimal form");
+    m.add("DEFAULT_SIMILAR_WEIGHT", weight)?;
     m.add_class::<PySvd>()?;
     m.add_class::<PyPrediction>()?;
     Ok(())

@@ -80,6 +80,15 @@ impl SvdModel {
         ratings: &[(String, f32)],
         n: usize,
     ) -> Result<Vec<(String, f32)>> {
+        Ok(self.clipped(self.recommend_for_ratings_unclipped(ratings, n)?))
+    }
+
+    /// [`SvdModel::recommend_for_ratings`] with the unclipped estimates the titles are ranked by.
+    pub fn recommend_for_ratings_unclipped(
+        &self,
+        ratings: &[(String, f32)],
+        n: usize,
+    ) -> Result<Vec<(String, f32)>> {
         let (factors, bias) = self.fold_in(ratings)?;
         let mut excluded: Vec<u32> = ratings
             .iter()
@@ -97,7 +106,7 @@ impl SvdModel {
         });
         Ok(top
             .into_iter()
-            .map(|(t, s)| (self.title_ids[t as usize].clone(), self.clip(s)))
+            .map(|(t, s)| (self.title_ids[t as usize].clone(), s))
             .collect())
     }
 }

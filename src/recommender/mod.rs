@@ -68,7 +68,8 @@
 //! `params` holds the hyperparameters, `model` the model and its lookups, `sgd` training,
 //! `schedule` the block schedule, `layout` the rows training works on, `kernel` every
 //! `unsafe` (the SIMD kernels and the parallel counting sort), `predict`, `topk` and
-//! `fold_in` the answers, and `model_file` the file format.
+//! `fold_in` the answers, `similar` the similar titles (the factors blended with a content
+//! index of the catalog), and `model_file` the file format.
 
 use std::path::Path;
 
@@ -83,6 +84,7 @@ mod params;
 mod predict;
 mod schedule;
 mod sgd;
+pub mod similar;
 mod topk;
 mod triplets;
 
@@ -146,7 +148,9 @@ pub trait Recommender: Send + Sync {
     /// without the titles the user rated in training when `exclude_rated`.
     fn recommend(&self, user_id: i64, n: usize, exclude_rated: bool) -> Result<Vec<(String, f32)>>;
 
-    /// The `n` titles most similar to a known title, most similar first, with the similarity.
+    /// The `n` titles most similar to a known title by factor cosine, most similar first, with
+    /// the similarity (the blend with the catalog's content is
+    /// [`SvdModel::similar_titles_blend`]).
     fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>>;
 
     /// The top-`n` titles for a new user described by `(title_id, rating)` pairs, without

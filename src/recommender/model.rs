@@ -137,6 +137,12 @@ impl SvdModel {
         &self.item_factors
     }
 
+    /// Training ratings per title (aligned with [`SvdModel::title_ids`]; 0 for a title the
+    /// model does not know).
+    pub fn title_counts(&self) -> &[u32] {
+        &self.item_counts
+    }
+
     pub fn user_biases(&self) -> &[f32] {
         &self.user_biases
     }

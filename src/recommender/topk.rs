@@ -1,5 +1,5 @@
-//! Top-n answers: recommendations for a known user and titles similar to a title, ranked in
-//! parallel ranges of titles with ties to the lower index.
+//! Top-n answers: recommendations for a known user (and the ranking every top-n answer uses,
+//! similar titles included), ranked in parallel ranges of titles with ties to the lower index.
 
 use rayon::prelude::*;
 
@@ -100,6 +100,17 @@ impl SvdModel {
         n: usize,
         exclude_rated: bool,
     ) -> Result<Vec<(String, f32)>> {
+        Ok(self.clipped(self.recommend_unclipped(user_id, n, exclude_rated)?))
+    }
+
+    /// [`SvdModel::recommend`] with the unclipped estimates the titles are ranked by: for a
+    /// heavy user the clipped ratings of the whole top 10 can all read the top of the scale.
+    pub fn recommend_unclipped(
+        &self,
+        user_id: i64,
+        n: usize,
+        exclude_rated: bool,
+    ) -> Result<Vec<(String, f32)>> {
         let user = self.user_of(user_id)?;
         let excluded = if exclude_rated {
             self.rated_by(user)
@@ -109,8 +120,16 @@ impl SvdModel {
         let top = self.top_titles(n, excluded, |t| self.raw_estimate(user, t));
         Ok(top
             .into_iter()
-            .map(|(t, s)| (self.title_ids[t as usize].clone(), self.clip(s)))
+            .map(|(t, s)| (self.title_ids[t as usize].clone(), s))
             .collect())
+    }
+
+    /// Estimates clipped to the rating scale.
+    pub(super) fn clipped(&self, ranked: Vec<(String, f32)>) -> Vec<(String, f32)> {
+        ranked
+            .into_iter()
+            .map(|(title_id, estimate)| (title_id, self.clip(estimate)))
+            .collect()
     }
 
     pub(super) fn ensure_item_norms(&mut self) {
@@ -127,32 +146,5 @@ impl SvdModel {
     /// Precomputes what [`SvdModel::similar_titles`] needs (done lazily otherwise).
     pub fn prepare(&mut self) {
         self.ensure_item_norms();
-    }
-
-    /// The `n` titles whose factor vectors are closest to `title_id`'s by cosine similarity.
-    /// Call [`SvdModel::prepare`] once beforehand for speed when `&self` is all you have.
-    pub fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>> {
-        let title = self.title_of(title_id)?;
-        let target = self.item_factor(title);
-        let target_norm = dot(target, target).sqrt();
-        let norms_ready = self.item_norms.len() == self.n_titles();
-        let top = self.top_titles(n, &[title], |t| {
-            let q = self.item_factor(t);
-            let norm = if norms_ready {
-                self.item_norms[t as usize]
-            } else {
-                dot(q, q).sqrt()
-            };
-            let denominator = norm * target_norm;
-            if denominator > 0.0 {
-                dot(q, target) / denominator
-            } else {
-                0.0
-            }
-        });
-        Ok(top
-            .into_iter()
-            .map(|(t, s)| (self.title_ids[t as usize].clone(), s))
-            .collect())
     }
 }

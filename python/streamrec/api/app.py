@@ -22,8 +22,10 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Path, Query
 
 from .. import __version__
+from .._core import DEFAULT_SIMILAR_WEIGHT
 from ..service import StreamrecService
 from .body import BodyLimit
+from .docs import add_docs_routes
 from .errors import BODY_ERROR_RESPONSES, ERROR_RESPONSES, accepted_values, install_error_handlers
 from .fast import FastQueries
 from .limits import MAX_BODY_BYTES, MAX_N, MAX_USER_ID, SCORE_RANGE
@@ -88,6 +90,9 @@ def create_app(
             "is read; a body that is not valid JSON gets 400. Every error answer is a JSON object "
             "`{detail, parameter, accepted}`."
         ),
+        # Served by add_docs_routes from the package's own copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     # Inside the fast path: the catalog queries are GETs without a body and skip this check.
@@ -100,6 +105,7 @@ def create_app(
     _add_recommend_routes(app, service)
     _add_title_routes(app, service)
     _add_health_route(app, service, ui_status)
+    add_docs_routes(app)
     return app
 
 
@@ -206,9 +212,22 @@ def _add_recommend_routes(app: FastAPI, service: StreamrecService) -> None:
         responses=ERROR_RESPONSES,
         tags=["recommend"],
     )
-    async def recommend_similar(title_id: TitleId, n: N = 10) -> dict[str, Any]:
-        """The ``n`` titles most similar to ``title_id`` (item-factor cosine)."""
-        return service.similar(title_id, n)
+    async def recommend_similar(
+        title_id: TitleId,
+        n: N = 10,
+        weight: Annotated[
+            float,
+            Query(
+                ge=0.0,
+                le=1.0,
+                description="1 = content only (the catalog's genres, cast, director, country, "
+                "description, type), 0 = factors only (the model), between: a blend",
+            ),
+        ] = DEFAULT_SIMILAR_WEIGHT,
+    ) -> dict[str, Any]:
+        """The ``n`` titles most similar to ``title_id``: the catalog's content blended with the
+        model's title factors (each item carries both similarities)."""
+        return service.similar(title_id, n, weight)
 
     @app.post(
         "/recommend/ratings",
@@ -247,7 +266,8 @@ def _add_title_routes(app: FastAPI, service: StreamrecService) -> None:
         platform: Annotated[PlatformParam | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_N)] = 20,
     ) -> list[dict[str, Any]]:
-        """Titles whose name contains ``search`` (any case), in catalog order: find ids here."""
+        """Titles whose name contains ``search`` (any case): exact names first, then names starting
+        with it, then the rest, each group most rated first. Find ids here."""
         return service.search(search, platform.value if platform else None, limit)
 
 

@@ -71,6 +71,7 @@ def accepted_values(year_range: tuple[int, int]) -> dict[str, str]:
         "ratings": f"a list of 1 to {MAX_FOLD_IN_RATINGS} objects {{title_id, rating}}",
         "country": "a country name, 1 to 100 characters",
         "search": "text of at most 200 characters",
+        "weight": "a number from 0 (factors only) to 1 (content only)",
     }
 
 

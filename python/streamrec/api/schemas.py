@@ -117,14 +117,17 @@ class ContentsResponse(BaseModel):
 
 
 class TitleSummary(BaseModel):
-    """A title as a person recognises it."""
+    """A title as a person recognises it (``title`` and ``listed_in`` lowercase as the ETL leaves
+    them, ``title_display`` and ``listed_in_display`` as the platform spells them)."""
 
     id: str
     title: str
+    title_display: str = Field(description="the title in its original spelling")
     platform: str
     type: str
     release_year: int | None
     listed_in: str | None
+    listed_in_display: str | None = Field(description="the genres in their original spelling")
     score: float | None = Field(description="the title's mean rating")
 
 
@@ -145,13 +148,27 @@ class TitleDetail(TitleSummary):
 class RecommendedTitle(TitleSummary):
     """A recommended title with the rating the model predicts for the user."""
 
-    predicted_rating: float
+    predicted_rating: float = Field(description="the predicted rating, clipped to 0.5-5")
+    ranking_score: float = Field(
+        description="the unclipped estimate the titles are ranked by: predictions above the "
+        "scale all read 5 as predicted_rating, and this tells them apart"
+    )
 
 
 class SimilarTitle(TitleSummary):
-    """A title near another one in the model's item-factor space (cosine similarity)."""
+    """A title similar to another one: the blend of the content and factor similarities."""
 
-    similarity: float
+    similarity: float = Field(
+        description="weight * content_similarity + (1 - weight) * max(factor_similarity, 0); "
+        "content_similarity alone at weight 1, factor_similarity alone at weight 0"
+    )
+    content_similarity: float = Field(
+        description="cosine of the two titles' TF-IDF vectors over genres (normalised across "
+        "platforms), cast, director, country, description and type, 0-1"
+    )
+    factor_similarity: float = Field(
+        description="cosine of the two titles' factor vectors in the model, -1 to 1"
+    )
 
 
 class UserRecommendations(BaseModel):
@@ -162,9 +179,10 @@ class UserRecommendations(BaseModel):
 
 
 class SimilarTitles(BaseModel):
-    """Titles most similar to ``title``."""
+    """Titles most similar to ``title``, by the blend of content and factors ``weight`` sets."""
 
     title: TitleSummary
+    weight: float = Field(description="1 = content only, 0 = factors only")
     items: list[SimilarTitle]
 
 

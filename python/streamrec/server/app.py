@@ -166,11 +166,16 @@ class LazyUI:
         import gradio as gr
         from fastapi import FastAPI
 
+        from ..ui import CSS
+
         blocks = self._build_blocks()
         # Gradio wires its start-up into the lifespan of the app it is mounted on; mounting on a
-        # holder app lets this class run that lifespan once the UI exists.
+        # holder app lets this class run that lifespan once the UI exists. Gradio 6 takes the
+        # page's CSS here, not in the Blocks.
         holder = FastAPI()
-        gr.mount_gradio_app(holder, blocks, path="/ui", ssr_mode=False, footer_links=["api"])
+        gr.mount_gradio_app(
+            holder, blocks, path="/ui", ssr_mode=False, footer_links=["api"], css=CSS
+        )
         return holder, holder.router.routes[-1].app
 
     async def stop(self) -> None:
