@@ -255,8 +255,10 @@ class SVD:
     ``biased=True``, ``init_mean=0``, ``init_std_dev=0.1`` (factors drawn from that normal,
     biases start at 0), ``lr_all=0.005``, ``reg_all=0.02``; ``lr_bu``, ``lr_bi``, ``lr_pu``,
     ``lr_qi``, ``reg_bu``, ``reg_bi``, ``reg_pu``, ``reg_qi`` override the ``_all`` values;
-    ``random_state`` seeds every random choice. An unknown user or title gets Surprise's
-    fallback (``μ`` plus the known biases), flagged ``was_impossible``.
+    ``random_state`` (0 to 2**64-1, or None for a seed from the clock) seeds every random
+    choice. An unknown user or title gets Surprise's fallback (``μ`` plus the known biases),
+    flagged ``was_impossible``. An integer outside what a parameter accepts (a negative
+    ``random_state`` or ``n``, say) raises ``ValueError`` naming the parameter and its range.
 
     Parallel schedule (FPSGD/libmf): users and titles are dealt into groups of equal rating
     counts; each sub-epoch trains blocks that share no user and no title on all cores, each
@@ -355,13 +357,14 @@ class SVD:
         self, user_id: int, n: int = 10, exclude_rated: bool = True
     ) -> list[tuple[str, float]]:
         """The top-``n`` titles for a known user with their predicted ratings (KeyError if
-        the user is unknown).
+        the user is unknown; ValueError unless ``n`` >= 1; an ``n`` above the number of
+        titles gives them all).
 
         Example:
             >>> model.recommend(196, n=3)
         """
     def similar_titles(self, title_id: str | int, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` titles nearest by item-factor cosine similarity.
+        """The ``n`` titles nearest by item-factor cosine similarity (``n`` >= 1).
 
         Example:
             >>> model.similar_titles("ns100", n=5)
@@ -370,7 +373,7 @@ class SVD:
         self, ratings: list[tuple[str | int, float]], n: int = 10
     ) -> list[tuple[str, float]]:
         """Recommendations for a new user described by a few ratings, folded in without
-        retraining (regularised least squares for the user's factors and bias).
+        retraining (regularised least squares for the user's factors and bias); ``n`` >= 1.
 
         Example:
             >>> model.recommend_for_ratings([("ns100", 5.0), ("as680", 1.0)], n=5)
