@@ -96,3 +96,20 @@ def test_train_reports_repeated_ratings(
     )
     assert main([*common, "--duplicates", "error"]) == 2
     assert f"{data}: line 3001: user" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["synth", "train"])
+@pytest.mark.parametrize("seed", ["-1", str(2**64), "zero"])
+def test_a_bad_seed_is_named_with_its_range(
+    command: str, seed: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [command, str(tmp_path / "x"), "--seed", seed]
+    if command == "train":
+        args += ["--out", str(tmp_path / "model.svd")]
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert f"--seed: {seed!r} is not accepted: give an integer from 0 to 2**64-1" in error
+    assert "Traceback" not in error and "Overflow" not in error
+    assert list(tmp_path.iterdir()) == []

@@ -399,3 +399,45 @@ def test_a_warm_start_that_diverges_leaves_the_model_as_it_was(movielens_dir: Pa
     assert model.title_ids == before[1]
     np.testing.assert_array_equal(model.item_factors, before[2])
     assert np.isfinite(model.predict_batch(test["user_id"], test["title_id"])).all()
+
+
+@pytest.mark.parametrize("bad", [-1, 2**64, 10**40])
+def test_out_of_range_integers_name_the_parameter_and_range(model: sr.SVD, bad: int) -> None:
+    """Never an OverflowError: a ValueError naming the parameter and what it accepts."""
+    seeds = r"accepted: an integer between 0 and 2\*\*64-1"
+    with pytest.raises(ValueError, match=rf'invalid random_state "{bad}"; {seeds}'):
+        sr.SVD(random_state=bad)
+    counts = r"accepted: an integer between 1 and 2\*\*64-1"
+    with pytest.raises(ValueError, match=rf'invalid n "{bad}"; {counts}'):
+        model.recommend(2, n=bad)
+    with pytest.raises(ValueError, match=rf'invalid n "{bad}"; {counts}'):
+        model.similar_titles("t1", n=bad)
+    with pytest.raises(ValueError, match=rf'invalid n "{bad}"; {counts}'):
+        model.recommend_for_ratings([("t1", 5.0)], n=bad)
+    with pytest.raises(ValueError, match=rf'invalid n_epochs "{bad}"'):
+        model.partial_fit((np.array([1]), ["t1"], np.array([4.0])), n_epochs=bad)
+    with pytest.raises(ValueError, match=rf'invalid n_factors "{bad}"'):
+        sr.SVD(n_factors=bad)
+    with pytest.raises(ValueError, match=rf'invalid seed "{bad}"'):
+        sr.synth("/nonexistent/never-created", n_ratings=10, seed=bad)
+    with pytest.raises(ValueError, match='invalid n "0"'):
+        model.recommend(2, n=0)
+    # Any n above the number of titles gives them all, as before.
+    rated = model.recommend(2, n=10**6, exclude_rated=False)
+    assert len(rated) == len(model.title_ids)
+    assert sr.SVD(random_state=2**64 - 1).get_params()["random_state"] == 2**64 - 1
+    with pytest.raises(TypeError):
+        model.recommend(2, n=2.5)
+
+
+def test_out_of_range_integers_in_evaluation_and_queries(data) -> None:
+    with pytest.raises(ValueError, match=r'invalid seed "-1"; accepted: an integer between 0'):
+        ev.train_test_split(data, seed=-1)
+    with pytest.raises(ValueError, match=r'invalid n_folds "-3"; accepted: an integer between 2'):
+        ev.cross_validate(data, {"n_epochs": 1}, n_folds=-3)
+    catalog = sr.Catalog()
+    with pytest.raises(ValueError, match=r'invalid year "10000000000"; accepted: .* -2\*\*31'):
+        catalog.get_actor("netflix", 10**10)
+    with pytest.raises(ValueError, match=r'invalid limit "-1"'):
+        catalog.search("love", limit=-1)
+    assert catalog.get_actor("netflix", -5) is None

@@ -136,8 +136,15 @@ def test_bad_arguments(tmp_path: Path) -> None:
         sr.synth(tmp_path, n_ratings=10, catalog_dir=tmp_path / "nowhere")
     with pytest.raises(OSError):
         sr.synth(tmp_path, n_ratings=10, scores=tmp_path / "no_scores.csv")
-    with pytest.raises(OverflowError):
+    with pytest.raises(
+        ValueError, match=r'invalid n_ratings "-5"; accepted: .* 1 and 10,000,000,000'
+    ):
         sr.synth(tmp_path, n_ratings=-5)
+    with pytest.raises(ValueError, match=r'invalid seed "-1"; accepted: .* 0 and 2\*\*64-1'):
+        sr.synth(tmp_path, n_ratings=10, seed=-1)
+    with pytest.raises(ValueError, match=r'invalid n_users "4294967296"'):
+        sr.synth(tmp_path, n_ratings=10, n_users=2**32)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_folder_that_is_not_empty_is_refused_unless_overwrite(tmp_path: Path) -> None:

@@ -124,6 +124,9 @@ def synth(
     is empty: fewer than ``n_files`` may be written. The files are renamed into place only once
     all are complete, so a failure midway leaves the folder as it was.
 
+    Accepted: ``n_ratings`` 1 to 10,000,000,000, ``n_users`` 1 to 2**32-1, ``seed`` 0 to
+    2**64-1, ``n_files`` 1 to 10,000; another value raises ``ValueError`` naming it.
+
     Example:
         >>> info = synth("/tmp/ratings", n_ratings=400_000, n_users=5_000)  # doctest: +SKIP
         >>> info["n_titles"]  # doctest: +SKIP

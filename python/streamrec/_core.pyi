@@ -277,8 +277,10 @@ class SVD:
     ``biased=True``, ``init_mean=0``, ``init_std_dev=0.1`` (factors drawn from that normal,
     biases start at 0), ``lr_all=0.005``, ``reg_all=0.02``; ``lr_bu``, ``lr_bi``, ``lr_pu``,
     ``lr_qi``, ``reg_bu``, ``reg_bi``, ``reg_pu``, ``reg_qi`` override the ``_all`` values;
-    ``random_state`` seeds every random choice. An unknown user or title gets Surprise's
-    fallback (``μ`` plus the known biases), flagged ``was_impossible``.
+    ``random_state`` (0 to 2**64-1, or None for a seed from the clock) seeds every random
+    choice. An unknown user or title gets Surprise's fallback (``μ`` plus the known biases),
+    flagged ``was_impossible``. An integer outside what a parameter accepts (a negative
+    ``random_state`` or ``n``, say) raises ``ValueError`` naming the parameter and its range.
 
     Parallel schedule (FPSGD/libmf): users and titles are dealt into groups of equal rating
     counts; each sub-epoch trains blocks that share no user and no title on all cores, each
@@ -377,7 +379,8 @@ class SVD:
         self, user_id: int, n: int = 10, exclude_rated: bool = True, unclipped: bool = False
     ) -> list[tuple[str, float]] | list[tuple[str, float, float]]:
         """The top-``n`` titles for a known user with their predicted ratings (KeyError if
-        the user is unknown). Titles are ranked by the unclipped estimate; with
+        the user is unknown; ValueError unless ``n`` >= 1; an ``n`` above the number of
+        titles gives them all). Titles are ranked by the unclipped estimate; with
         ``unclipped=True`` each item is ``(title_id, predicted rating, unclipped estimate)``,
         which tells apart titles whose clipped ratings all read the top of the scale.
 
@@ -392,7 +395,7 @@ class SVD:
         weight: float = 0.7,
         catalog: Catalog | None = None,
     ) -> list[tuple[str, float, float, float]]:
-        """The ``n`` titles most similar to ``title_id``, as ``(title_id, score, content,
+        """The ``n`` titles (``n`` >= 1) most similar to ``title_id``, as ``(title_id, score, content,
         factor)``, best first: ``content`` is the cosine of the two titles' TF-IDF vectors over
         the catalog's genres (normalised across platforms), cast, director, country,
         description and type, in [0, 1]; ``factor`` the cosine of their factor vectors, in
@@ -414,8 +417,8 @@ class SVD:
         self, ratings: list[tuple[str | int, float]], n: int = 10, unclipped: bool = False
     ) -> list[tuple[str, float]] | list[tuple[str, float, float]]:
         """Recommendations for a new user described by a few ratings, folded in without
-        retraining (regularised least squares for the user's factors and bias); with
-        ``unclipped=True`` each item is ``(title_id, predicted rating, unclipped estimate)``.
+        retraining (regularised least squares for the user's factors and bias); ``n`` >= 1;
+        with ``unclipped=True`` each item is ``(title_id, predicted rating, unclipped estimate)``.
 
         Example:
             >>> model.recommend_for_ratings([("ns100", 5.0), ("as680", 1.0)], n=5)

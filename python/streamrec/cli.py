@@ -41,6 +41,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """A seed: an integer from 0 to 2**64-1 (a bad one is named before any work starts)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not accepted: give an integer from 0 to 2**64-1"
+        )
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -378,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         help="seed: the same seed gives the same files (0 to 2**64-1; default: %(default)s)",
     )
@@ -430,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         help="random_state: the same seed gives the same model (0 to 2**64-1; default:"
         " %(default)s)",

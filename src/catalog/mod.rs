@@ -18,7 +18,8 @@
 //!    loaded ratings ([`CatalogTable::attach_ratings`]).
 //!
 //! Nothing is silently dropped: a record that breaks a rule is an error naming the file, the
-//! line and what was expected.
+//! line and what was expected, and so is a `show_id` repeated within a file (it would count a
+//! title twice).
 //!
 //! The files, in the order data flows through them: `model` (the types), `csv` (records),
 //! `clean` (the rules), `read` (files -> [`CatalogTable`]) or `frame` (files -> DataFrame),

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyDict, PyTuple};
 use pyo3_polars::PyDataFrame;
 
-use super::convert::title_keys;
+use super::convert::{title_keys, PyInt};
 use super::ratings::PyRatings;
 use super::to_py_err;
 use crate::catalog::{Catalog, CatalogSource, CatalogTable, DurationType, Platform, Title};
@@ -287,10 +287,11 @@ impl PyCatalog {
     fn get_max_duration<'py>(
         &self,
         py: Python<'py>,
-        year: Option<i32>,
+        year: Option<PyInt>,
         platform: Option<&str>,
         duration_type: &str,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let year = year.map(|year| to_year(&year)).transpose()?;
         let platform = optional_platform(platform)?;
         let duration_type = DurationType::parse(duration_type).map_err(to_py_err)?;
         let Some(title) = self.catalog.get_max_duration(year, platform, duration_type) else {
@@ -308,9 +309,9 @@ impl PyCatalog {
 
     /// Movies of `platform` released in `year` scoring strictly above `scored`:
     /// `catalog.get_score_count("amazon", 3.5, 2020)`.
-    fn get_score_count(&self, platform: &str, scored: f64, year: i32) -> PyResult<usize> {
+    fn get_score_count(&self, platform: &str, scored: f64, year: PyInt) -> PyResult<usize> {
         self.catalog
-            .get_score_count(parse_platform(platform)?, scored, year)
+            .get_score_count(parse_platform(platform)?, scored, to_year(&year)?)
             .map_err(to_py_err)
     }
 
@@ -325,8 +326,9 @@ impl PyCatalog {
         &self,
         py: Python<'py>,
         platform: &str,
-        year: i32,
+        year: PyInt,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let year = to_year(&year)?;
         let Some(top) = self.catalog.get_actor(parse_platform(platform)?, year) else {
             return Ok(None);
         };
@@ -339,9 +341,9 @@ impl PyCatalog {
     /// Titles of `type` ("movie" or "tv show") released in `year` that list `country`:
     /// `catalog.prod_per_country("movie", "india", 2018)`.
     #[pyo3(signature = (r#type, country, year))]
-    fn prod_per_country(&self, r#type: &str, country: &str, year: i32) -> PyResult<u32> {
+    fn prod_per_country(&self, r#type: &str, country: &str, year: PyInt) -> PyResult<u32> {
         self.catalog
-            .prod_per_country(r#type, country, year)
+            .prod_per_country(r#type, country, to_year(&year)?)
             .map_err(to_py_err)
     }
 
@@ -359,14 +361,16 @@ impl PyCatalog {
     /// Up to `limit` titles whose name contains `text` (any case): exact names first, then
     /// names starting with it, then the rest, each group most rated first (once ratings or
     /// rating counts are attached), then in catalog order: `catalog.search("toy story")`.
-    #[pyo3(signature = (text, platform=None, limit=20))]
+    #[pyo3(signature = (text, platform=None, limit=PyInt::new(20)),
+        text_signature = "($self, text, platform=None, limit=20)")]
     fn search<'py>(
         &self,
         py: Python<'py>,
         text: &str,
         platform: Option<&str>,
-        limit: usize,
+        limit: PyInt,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let limit = limit.to("limit", 0, usize::MAX as i128)?;
         let platform = optional_platform(platform)?;
         self.catalog
             .search(text, platform, limit)
@@ -374,6 +378,11 @@ impl PyCatalog {
             .map(|title| title_dict(py, title, self.catalog.rating_count(&title.id)))
             .collect()
     }
+}
+
+/// A year as the queries take it (any year a 32-bit integer holds; no title matches most).
+fn to_year(year: &PyInt) -> PyResult<i32> {
+    year.to("year", i32::MIN as i128, i32::MAX as i128)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

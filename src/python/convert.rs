@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use numpy::PyReadonlyArray1;
 use polars::prelude::{Column, DataFrame, Series};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyTuple;
@@ -14,7 +14,52 @@ use pyo3_polars::{PyDataFrame, PySeries};
 use super::ratings::PyRatings;
 use super::to_py_err;
 use crate::ratings::{title_ids_as_text, user_ids_as_integers, RatingsTable};
+use crate::util::args::int_arg;
 use crate::Result;
+
+/// A Python int of any size, for the integer parameters whose range the core checks
+/// ([`int_arg`]): a negative or huge value becomes a ValueError naming the parameter and its
+/// range, never an OverflowError from a conversion to an unsigned or smaller type.
+pub(super) struct PyInt {
+    value: i128,
+    /// The value as written when it does not fit in an `i128` (then saturated in `value`).
+    text: Option<String>,
+}
+
+impl PyInt {
+    pub(super) const fn new(value: i128) -> Self {
+        PyInt { value, text: None }
+    }
+
+    /// The value as a `T` when within `low..=high`, else a ValueError naming `name`.
+    pub(super) fn to<T: TryFrom<i128>>(&self, name: &str, low: i128, high: i128) -> PyResult<T> {
+        int_arg(name, self.value, self, low, high).map_err(to_py_err)
+    }
+}
+
+impl std::fmt::Display for PyInt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.text {
+            Some(text) => f.write_str(text),
+            None => write!(f, "{}", self.value),
+        }
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for PyInt {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<i128>() {
+            Ok(value) => Ok(PyInt::new(value)),
+            Err(error) if error.is_instance_of::<PyOverflowError>(obj.py()) => Ok(PyInt {
+                value: if obj.lt(0)? { i128::MIN } else { i128::MAX },
+                text: Some(obj.str()?.to_string()),
+            }),
+            Err(error) => Err(error),
+        }
+    }
+}
 
 /// A title id given as text or as a number (MovieLens item ids are numbers in files).
 pub(super) fn title_key(title: &Bound<'_, PyAny>) -> PyResult<String> {

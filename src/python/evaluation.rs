@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use pyo3_polars::PyDataFrame;
 
-use super::convert::{float_values, ratings_table, shared_table, user_keys};
+use super::convert::{float_values, ratings_table, shared_table, user_keys, PyInt};
 use super::recommender::{params_dict, PySvd};
 use super::to_py_err;
 use crate::evaluation;
@@ -42,14 +42,26 @@ fn split_frames(
     ))
 }
 
+/// A seed as the evaluation functions take it.
+fn to_seed(seed: &PyInt) -> PyResult<u64> {
+    seed.to("seed", 0, u64::MAX as i128)
+}
+
+/// A number of folds; the core checks it against the number of ratings.
+fn to_folds(n_folds: &PyInt) -> PyResult<usize> {
+    n_folds.to("n_folds", 2, usize::MAX as i128)
+}
+
 #[pyfunction]
-#[pyo3(signature = (ratings, test_size=0.2, seed=0))]
+#[pyo3(signature = (ratings, test_size=0.2, seed=PyInt::new(0)),
+    text_signature = "(ratings, test_size=0.2, seed=0)")]
 fn _train_test_split(
     py: Python<'_>,
     ratings: &Bound<'_, PyAny>,
     test_size: f64,
-    seed: u64,
+    seed: PyInt,
 ) -> PyResult<(PyDataFrame, PyDataFrame)> {
+    let seed = to_seed(&seed)?;
     let table = ratings_table(ratings, None)?;
     let split = py
         .detach(|| evaluation::train_test_split(&table, test_size, seed))
@@ -68,14 +80,16 @@ fn _read_movielens_split(
 }
 
 #[pyfunction]
-#[pyo3(signature = (ratings, params, n_folds=5, seed=0))]
+#[pyo3(signature = (ratings, params, n_folds=PyInt::new(5), seed=PyInt::new(0)),
+    text_signature = "(ratings, params, n_folds=5, seed=0)")]
 fn _cross_validate<'py>(
     py: Python<'py>,
     ratings: &Bound<'py, PyAny>,
     params: &Bound<'py, PyDict>,
-    n_folds: usize,
-    seed: u64,
+    n_folds: PyInt,
+    seed: PyInt,
 ) -> PyResult<Bound<'py, PyList>> {
+    let (n_folds, seed) = (to_folds(&n_folds)?, to_seed(&seed)?);
     let table = ratings_table(ratings, None)?;
     let params = params_from_dict(params)?;
     let folds = py
@@ -118,14 +132,16 @@ fn split_pairs(splits: &Bound<'_, PyAny>) -> PyResult<Vec<evaluation::TrainTest>
 
 /// Scores every candidate on every `(train, test)` split; best first.
 #[pyfunction]
-#[pyo3(signature = (splits, candidates, n_folds=5, seed=0))]
+#[pyo3(signature = (splits, candidates, n_folds=PyInt::new(5), seed=PyInt::new(0)),
+    text_signature = "(splits, candidates, n_folds=5, seed=0)")]
 fn _grid_search<'py>(
     py: Python<'py>,
     splits: &Bound<'py, PyAny>,
     candidates: Vec<Bound<'py, PyDict>>,
-    n_folds: usize,
-    seed: u64,
+    n_folds: PyInt,
+    seed: PyInt,
 ) -> PyResult<Bound<'py, PyList>> {
+    let (n_folds, seed) = (to_folds(&n_folds)?, to_seed(&seed)?);
     let parts = if shared_table(splits).is_some() || splits.hasattr("get_column")? {
         let table = ratings_table(splits, None)?;
         py.detach(|| evaluation::kfold(&table, n_folds, seed))
@@ -170,15 +186,17 @@ fn _mae(truth: &Bound<'_, PyAny>, predicted: &Bound<'_, PyAny>) -> PyResult<f64>
 }
 
 #[pyfunction]
-#[pyo3(signature = (user_ids, truth, predicted, k=10, threshold=4.0))]
+#[pyo3(signature = (user_ids, truth, predicted, k=PyInt::new(10), threshold=4.0),
+    text_signature = "(user_ids, truth, predicted, k=10, threshold=4.0)")]
 fn _ranking_metrics<'py>(
     py: Python<'py>,
     user_ids: &Bound<'py, PyAny>,
     truth: &Bound<'py, PyAny>,
     predicted: &Bound<'py, PyAny>,
-    k: usize,
+    k: PyInt,
     threshold: f32,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let k: usize = k.to("k", 1, usize::MAX as i128)?;
     let users = user_keys(user_ids)?;
     let (truth, predicted) = (float_values(truth)?, float_values(predicted)?);
     let scores = py

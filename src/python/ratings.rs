@@ -119,6 +119,7 @@ impl PyRatings {
     fn __repr__(&self, py: Python<'_>) -> String {
         let repeats = match self.duplicates(py) {
             0 => String::new(),
+            1 => ", 1 repeated (user, title) rating".to_string(),
             n => format!(", {n} repeated (user, title) ratings"),
         };
         format!(

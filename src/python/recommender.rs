@@ -10,13 +10,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::catalog::{bundled_data_dir, PyCatalog};
-use super::convert::{ratings_table, title_key, title_keys, user_keys};
+use super::convert::{ratings_table, title_key, title_keys, user_keys, PyInt};
 use super::progress::PythonProgress;
 use super::to_py_err;
 use crate::catalog::{Catalog, CatalogSource};
 use crate::evaluation;
 use crate::recommender::similar::{check_weight, ContentIndex, DEFAULT_WEIGHT};
 use crate::recommender::{EpochReport, SvdModel, SvdParams};
+
+/// The largest count a parameter accepts (`n`, `n_factors`, `n_epochs`): any the machine can
+/// index; beyond what the data holds it changes nothing (`n` above the number of titles
+/// gives them all).
+const MAX_COUNT: i128 = usize::MAX as i128;
 
 /// One prediction: user id, title id, estimated rating, and whether it is a fallback
 /// (unknown user or title).
@@ -196,13 +201,17 @@ pub(super) fn params_dict<'py>(py: Python<'py>, p: &SvdParams) -> PyResult<Bound
 #[pymethods]
 impl PySvd {
     #[new]
-    #[pyo3(signature = (n_factors=100, n_epochs=20, biased=true, init_mean=0.0, init_std_dev=0.1,
-        lr_all=0.005, reg_all=0.02, lr_bu=None, lr_bi=None, lr_pu=None, lr_qi=None, reg_bu=None,
-        reg_bi=None, reg_pu=None, reg_qi=None, random_state=None))]
+    #[pyo3(signature = (n_factors=PyInt::new(100), n_epochs=PyInt::new(20), biased=true,
+        init_mean=0.0, init_std_dev=0.1, lr_all=0.005, reg_all=0.02, lr_bu=None, lr_bi=None,
+        lr_pu=None, lr_qi=None, reg_bu=None, reg_bi=None, reg_pu=None, reg_qi=None,
+        random_state=None),
+        text_signature = "(n_factors=100, n_epochs=20, biased=True, init_mean=0.0, \
+        init_std_dev=0.1, lr_all=0.005, reg_all=0.02, lr_bu=None, lr_bi=None, lr_pu=None, \
+        lr_qi=None, reg_bu=None, reg_bi=None, reg_pu=None, reg_qi=None, random_state=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        n_factors: i64,
-        n_epochs: i64,
+        n_factors: PyInt,
+        n_epochs: PyInt,
         biased: bool,
         init_mean: f32,
         init_std_dev: f32,
@@ -216,25 +225,11 @@ impl PySvd {
         reg_bi: Option<f32>,
         reg_pu: Option<f32>,
         reg_qi: Option<f32>,
-        random_state: Option<u64>,
+        random_state: Option<PyInt>,
     ) -> PyResult<Self> {
-        if n_factors < 1 {
-            return Err(to_py_err(crate::Error::invalid(
-                "n_factors",
-                n_factors,
-                "an integer >= 1",
-            )));
-        }
-        if n_epochs < 0 {
-            return Err(to_py_err(crate::Error::invalid(
-                "n_epochs",
-                n_epochs,
-                "an integer >= 0",
-            )));
-        }
         let params = SvdParams {
-            n_factors: n_factors as usize,
-            n_epochs: n_epochs as usize,
+            n_factors: n_factors.to("n_factors", 1, MAX_COUNT)?,
+            n_epochs: n_epochs.to("n_epochs", 0, MAX_COUNT)?,
             biased,
             init_mean,
             init_std_dev,
@@ -248,7 +243,9 @@ impl PySvd {
             reg_bi,
             reg_pu,
             reg_qi,
-            random_state,
+            random_state: random_state
+                .map(|seed| seed.to("random_state", 0, u64::MAX as i128))
+                .transpose()?,
         };
         params.validate().map_err(to_py_err)?;
         Ok(PySvd::with_model(params, None))
@@ -346,15 +343,17 @@ impl PySvd {
         Ok(py.detach(|| model.title_indexes(&titles)).into_pyarray(py))
     }
 
-    #[pyo3(signature = (user_id, n=10, exclude_rated=true, unclipped=false))]
+    #[pyo3(signature = (user_id, n=PyInt::new(10), exclude_rated=true, unclipped=false),
+        text_signature = "($self, user_id, n=10, exclude_rated=True, unclipped=False)")]
     fn recommend<'py>(
         &self,
         py: Python<'py>,
         user_id: i64,
-        n: usize,
+        n: PyInt,
         exclude_rated: bool,
         unclipped: bool,
     ) -> PyResult<Bound<'py, PyList>> {
+        let n = n.to("n", 1, MAX_COUNT)?;
         let model = self.model()?.clone();
         let ranked = py
             .detach(|| model.recommend_unclipped(user_id, n, exclude_rated))
@@ -362,15 +361,17 @@ impl PySvd {
         ranked_list(py, ranked, model.scale(), unclipped)
     }
 
-    #[pyo3(signature = (title_id, n=10, weight=DEFAULT_WEIGHT, catalog=None))]
+    #[pyo3(signature = (title_id, n=PyInt::new(10), weight=DEFAULT_WEIGHT, catalog=None),
+        text_signature = "($self, title_id, n=10, weight=0.7, catalog=None)")]
     fn similar_titles(
         &self,
         py: Python<'_>,
         title_id: &Bound<'_, PyAny>,
-        n: usize,
+        n: PyInt,
         weight: f32,
         catalog: Option<PyRef<'_, PyCatalog>>,
     ) -> PyResult<Vec<(String, f32, f32, f32)>> {
+        let n = n.to("n", 1, MAX_COUNT)?;
         let model = self.model()?.clone();
         let title_id = title_key(title_id)?;
         check_weight(weight).map_err(to_py_err)?;
@@ -385,14 +386,16 @@ impl PySvd {
             .collect())
     }
 
-    #[pyo3(signature = (ratings, n=10, unclipped=false))]
+    #[pyo3(signature = (ratings, n=PyInt::new(10), unclipped=false),
+        text_signature = "($self, ratings, n=10, unclipped=False)")]
     fn recommend_for_ratings<'py>(
         &self,
         py: Python<'py>,
         ratings: &Bound<'py, PyAny>,
-        n: usize,
+        n: PyInt,
         unclipped: bool,
     ) -> PyResult<Bound<'py, PyList>> {
+        let n = n.to("n", 1, MAX_COUNT)?;
         let pairs: Vec<(String, f32)> = ratings
             .try_iter()?
             .map(|item| {
@@ -416,10 +419,13 @@ impl PySvd {
         &mut self,
         py: Python<'py>,
         new_ratings: &Bound<'py, PyAny>,
-        n_epochs: Option<usize>,
+        n_epochs: Option<PyInt>,
         holdout: Option<&Bound<'py, PyAny>>,
         progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let n_epochs: Option<usize> = n_epochs
+            .map(|n| n.to("n_epochs", 0, MAX_COUNT))
+            .transpose()?;
         let mut model: SvdModel = (**self.model()?).clone();
         let table = ratings_table(new_ratings, Some(model.scale()))?;
         let holdout = holdout

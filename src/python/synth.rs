@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use super::convert::PyInt;
 use super::to_py_err;
-use crate::ratings::synth::{synth_from_catalog, SynthConfig};
+use crate::ratings::synth::{synth_from_catalog, SynthConfig, MAX_FILES, MAX_RATINGS};
 
 /// Writes Henry-shaped ratings files; see `streamrec.synth`, which fills in the defaults.
 /// Example: `synth("out", catalog_dir, scores, 1_000, 100, 0, 1, False)`.
@@ -18,17 +19,17 @@ fn py_synth<'py>(
     out_dir: PathBuf,
     catalog_dir: PathBuf,
     scores: PathBuf,
-    n_ratings: u64,
-    n_users: u32,
-    seed: u64,
-    n_files: u32,
+    n_ratings: PyInt,
+    n_users: PyInt,
+    seed: PyInt,
+    n_files: PyInt,
     overwrite: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = SynthConfig {
-        n_ratings,
-        n_users,
-        seed,
-        n_files,
+        n_ratings: n_ratings.to("n_ratings", 1, MAX_RATINGS as i128)?,
+        n_users: n_users.to("n_users", 1, u32::MAX as i128)?,
+        seed: seed.to("seed", 0, u64::MAX as i128)?,
+        n_files: n_files.to("n_files", 1, MAX_FILES as i128)?,
         overwrite,
     };
     let summary = py

@@ -57,6 +57,11 @@
 //! the blocks and the interleaving; the fixed point it converges to and its accuracy are the same
 //! within noise (see the MovieLens tests).
 //!
+//! Unlike Surprise, training that diverges (a learning rate too high for the data) is an
+//! error, [`crate::Error::Diverged`], at the first epoch whose training RMSE is not finite
+//! (or, after the last, whose parameters are not): no model answers `NaN`, and a model file
+//! with a value that is not finite is neither written nor read.
+//!
 //! Beyond Surprise: [`SvdModel::recommend`], [`SvdModel::similar_titles`],
 //! [`SvdModel::recommend_for_ratings`] (fold-in of a new user), [`SvdModel::partial_fit`]
 //! (warm start on new ratings), and [`SvdModel::save`] / [`SvdModel::load`] (a versioned,

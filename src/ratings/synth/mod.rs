@@ -165,22 +165,35 @@ pub fn synth_from_catalog(
     synth(out_dir, &titles_from_catalog(catalog_dir, scores)?, config)
 }
 
+/// The most ratings one call generates.
+pub const MAX_RATINGS: u64 = 10_000_000_000;
+/// The most files one call writes.
+pub const MAX_FILES: u32 = 10_000;
+
 fn validate(titles: &[SynthTitle], config: &SynthConfig) -> Result<()> {
     if titles.is_empty() {
         return Err(Error::invalid("titles", "[]", "at least one catalog title"));
     }
-    if config.n_ratings == 0 || config.n_ratings > 10_000_000_000 {
+    if config.n_ratings == 0 || config.n_ratings > MAX_RATINGS {
         return Err(Error::invalid(
             "n_ratings",
             config.n_ratings,
-            "1 to 10,000,000,000",
+            "an integer between 1 and 10,000,000,000",
         ));
     }
     if config.n_users == 0 {
-        return Err(Error::invalid("n_users", config.n_users, "at least 1"));
+        return Err(Error::invalid(
+            "n_users",
+            config.n_users,
+            "an integer between 1 and 2**32-1",
+        ));
     }
-    if config.n_files == 0 || config.n_files > 10_000 {
-        return Err(Error::invalid("n_files", config.n_files, "1 to 10,000"));
+    if config.n_files == 0 || config.n_files > MAX_FILES {
+        return Err(Error::invalid(
+            "n_files",
+            config.n_files,
+            "an integer between 1 and 10,000",
+        ));
     }
     if let Some(title) = titles
         .iter()
