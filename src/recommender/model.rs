@@ -145,6 +145,16 @@ impl SvdModel {
         &self.item_biases
     }
 
+    /// Training ratings of each user; 0 for a user in the id map the model does not know.
+    pub fn user_counts(&self) -> &[u32] {
+        &self.user_counts
+    }
+
+    /// Training ratings of each title; 0 for a title in the id map the model does not know.
+    pub fn title_counts(&self) -> &[u32] {
+        &self.item_counts
+    }
+
     /// Training RMSE of every epoch run so far (fit, then any partial fits).
     pub fn loss_history(&self) -> &[f64] {
         &self.loss_history

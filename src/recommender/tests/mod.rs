@@ -1,6 +1,7 @@
 //! The recommender's tests, by subject; the fixtures shared by several are here.
 
 mod answers;
+mod from_factors;
 mod kernel;
 mod model_file;
 mod params;
