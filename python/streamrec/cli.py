@@ -1,4 +1,4 @@
-"""The ``streamrec`` command: ``serve``, ``build``, ``etl``, ``synth`` and ``train``.
+"""The ``streamrec`` command: ``serve``, ``build``, ``etl``, ``synth``, ``train`` and ``spark``.
 
 Each subcommand only composes library calls; run ``streamrec <command> --help`` for its options.
 
@@ -8,6 +8,8 @@ Example::
     streamrec synth /tmp/ratings --ratings 100000
     streamrec train /tmp/ratings --out /tmp/model.svd --epochs 10
     streamrec serve --ratings 1000000
+    streamrec spark train --master local[2] --ratings /tmp/ratings --out /tmp/als.svd
+    streamrec serve --model /tmp/als.svd
 """
 
 from __future__ import annotations
@@ -165,6 +167,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         n_ratings=args.ratings,
         rebuild=args.rebuild,
         ui=not args.no_ui,
+        model=args.model,
+        scores=args.scores,
     )
     return 0
 
@@ -196,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--rebuild", action="store_true", help="rebuild the artifacts")
     serve.add_argument("--no-ui", action="store_true", help="serve the API only")
+    serve.add_argument(
+        "--model",
+        help="serve this model file (from `streamrec train` or `streamrec spark train`) with the "
+        "bundled catalog, instead of the built artifacts",
+    )
+    serve.add_argument(
+        "--scores", help="with --model: a movieId,score CSV scoring the catalog (default: bundled)"
+    )
     serve.set_defaults(run=cmd_serve)
 
     build = commands.add_parser("build", help="build the server's artifacts and stop")
@@ -238,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--reg", type=float, default=0.02)
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(run=cmd_train)
+
+    from streamrec.spark.cli import add_parser as add_spark_parser
+
+    add_spark_parser(commands)
     return parser
 
 
@@ -251,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, KeyError, OSError, ImportError) as error:
         print(f"streamrec {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -276,11 +276,10 @@ fn read_ratings_bytes(
     format: &str,
 ) -> PyResult<PyDataFrame> {
     let format: RatingsFormat = format.parse().map_err(to_py_err)?;
-    let table = py.detach(|| ratings_core::read_ratings_bytes(&path, data, format));
-    match piece_result(table)? {
-        (Some(frame), _, _) => Ok(frame),
-        _ => unreachable!("piece_result raises every error of a whole file"),
-    }
+    let table = py
+        .detach(|| ratings_core::read_ratings_bytes(&path, data, format))
+        .map_err(to_py_err)?;
+    piece_result(Ok(table)).map(|(frame, _, _)| frame.expect("a table read without error"))
 }
 
 /// The format `read_ratings(format="auto")` gives a file that starts with `first_bytes`

@@ -26,6 +26,8 @@ from .artifacts import (
     build_artifacts,
     default_data_dir,
     load_artifacts,
+    load_model,
+    model_sample_users,
     read_manifest,
     users_for_size,
 )
@@ -50,6 +52,8 @@ __all__ = [
     "default_data_dir",
     "freeze_heap_after_startup",
     "load_artifacts",
+    "load_model",
+    "model_sample_users",
     "read_manifest",
     "serve",
     "users_for_size",

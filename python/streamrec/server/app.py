@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from .artifacts import (
     build_artifacts,
     default_data_dir,
     load_artifacts,
+    load_model,
     read_manifest,
 )
 
@@ -191,27 +193,41 @@ def serve(
     *,
     rebuild: bool = False,
     ui: bool = True,
+    model: str | Path | None = None,
+    scores: str | Path | None = None,
     progress: Callable[[str], None] = print,
 ) -> None:
     """Builds the artifacts if needed (``n_ratings`` ratings, default the full 11,024,289), loads
     them, and serves the API and the UI until interrupted.
 
     ``n_ratings`` different from what was built triggers a rebuild; None uses whatever is built.
+    ``model``: serve this model file instead (trained here or exported from Spark by
+    ``streamrec spark train``), with the bundled catalog scored by ``scores`` (a ``movieId,score``
+    CSV; default the bundled scores); nothing is built then.
 
     Example::
 
         serve(port=8001, data_dir="/tmp/sr", n_ratings=200_000)
+        serve(port=8002, model="als.svd", scores="scores.csv")
     """
     started = time.perf_counter()
     data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    manifest = read_manifest(data_dir)
-    wanted = n_ratings if n_ratings is not None else (manifest or {}).get("n_ratings", FULL_RATINGS)
-    if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
-        build_artifacts(data_dir, wanted, progress=progress)
-        started = time.perf_counter()
+    if model is not None:
+        source = Path(model).expanduser()
+        load = partial(load_model, source, scores)
+    else:
+        manifest = read_manifest(data_dir)
+        wanted = (
+            n_ratings if n_ratings is not None else (manifest or {}).get("n_ratings", FULL_RATINGS)
+        )
+        if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
+            build_artifacts(data_dir, wanted, progress=progress)
+            started = time.perf_counter()
+        source = data_dir
+        load = partial(load_artifacts, data_dir)
     # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(load_artifacts, data_dir)
+        loading = pool.submit(load)
         import uvicorn
 
         from .. import api  # noqa: F401 (imported here to overlap with the loading)
@@ -220,6 +236,6 @@ def serve(
     app = create_server_app(catalog, model, users, ui=ui)
     freeze_heap_after_startup(app)
     loaded = time.perf_counter() - started
-    progress(f"streamrec: artifacts loaded from {data_dir} in {loaded:.2f}s")
+    progress(f"streamrec: artifacts loaded from {source} in {loaded:.2f}s")
     progress(f"streamrec: API docs at http://{host}:{port}/docs, UI at http://{host}:{port}/ui")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=EVENT_LOOP)

@@ -5,7 +5,9 @@ hands every partition to streamrec's Rust core as Arrow for the per-title scores
 aggregates (partial sums combined in Spark: :func:`title_stats`, :func:`rating_histogram`, ...;
 equal to the single-machine results bit for bit), and trains MLlib's ALS (:func:`train_als`),
 whose factors come back as a :class:`streamrec.SVD` (:func:`to_streamrec`) that serves on one
-machine. Needs ``pip install streamrec[spark]`` (pyspark 4, pyarrow and a Java runtime).
+machine. Needs ``pip install streamrec[spark]`` (pyspark 4, pyarrow and a Java runtime); this
+package imports without them (pyspark is imported when used), so that ``streamrec spark
+--help`` works everywhere.
 
 Example::
 
@@ -19,14 +21,6 @@ Example::
 """
 
 from __future__ import annotations
-
-try:
-    import pyarrow as _pyarrow  # noqa: F401
-    import pyspark as _pyspark  # noqa: F401
-except ImportError as _error:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        f"streamrec.spark needs pyspark 4 and pyarrow ({_error}): pip install streamrec[spark]"
-    ) from _error
 
 from .aggregates import (
     rating_count_quantiles,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from .. import _core
@@ -121,11 +122,17 @@ def rating_histogram(ratings: Any) -> pl.DataFrame:
     """
     with ratings_errors(ratings.sparkSession):
         sums = to_polars(moment_sums(ratings, "rating").select("rating", "count"))
-    total = sums.get_column("count").sum()
-    return (
-        sums.sort("rating")
-        .with_columns(pl.col("rating").cast(pl.Float32), pl.col("count").cast(pl.UInt64))
-        .with_columns((pl.col("count") / float(max(total, 1))).alias("share"))
+    sums = sums.sort("rating")
+    counts = sums.get_column("count").to_numpy()
+    # numpy divides element by element as the core does (polars may multiply by 1 / total,
+    # which is off by a unit in the last place for some counts).
+    share = counts.astype(np.float64) / float(max(counts.sum(), 1))
+    return pl.DataFrame(
+        {
+            "rating": sums.get_column("rating").cast(pl.Float32),
+            "count": sums.get_column("count").cast(pl.UInt64),
+            "share": share,
+        }
     )
 
 
@@ -140,10 +147,14 @@ def ratings_per_month(ratings: Any) -> pl.DataFrame:
     """
     with ratings_errors(ratings.sparkSession):
         sums = to_polars(moment_sums(ratings, "month"))
-    return sums.sort("month").select(
-        "month",
-        pl.col("count").cast(pl.UInt64).alias("rating_count"),
-        (pl.col("sum") / pl.col("count")).alias("mean_rating"),
+    sums = sums.sort("month")
+    counts = sums.get_column("count").to_numpy()
+    return pl.DataFrame(
+        {
+            "month": sums.get_column("month"),
+            "rating_count": sums.get_column("count").cast(pl.UInt64),
+            "mean_rating": sums.get_column("sum").to_numpy() / counts.astype(np.float64),
+        }
     )
 
 

@@ -73,12 +73,12 @@ class SparkALS:
                 + F.coalesce("title_bias", F.lit(0.0))
             )
             estimate = estimate + product
-            scored = scored.drop("user_bias", "title_bias")
         else:
             estimate = F.when(F.isnan("_factors"), estimate).otherwise(F.col("_factors"))
         low, high = self.scale
         clipped = F.greatest(F.lit(low), F.least(F.lit(high), estimate))
-        return scored.withColumn("prediction", clipped).drop("_factors", "_user", "_item")
+        scored = scored.withColumn("prediction", clipped)
+        return scored.drop("_factors", "_user", "_item", "user_bias", "title_bias")
 
     def rmse(self, ratings: Any) -> float:
         """RMSE of :meth:`predict` against the ``rating`` column, computed in Spark.
@@ -96,15 +96,17 @@ class SparkALS:
         return float(np.sqrt(row["mse"]))
 
     def _indexed(self, pairs: Any) -> Any:
-        """``pairs`` with ALS's integer ids ``_user`` / ``_item`` (null: unknown to ALS)."""
+        """``pairs`` with ALS's integer ids ``_user`` / ``_item``; -1 for an id ALS never saw
+        (ALS refuses nulls, and predicts NaN for ids it has no factors of)."""
         from pyspark.sql import functions as F
 
         indexed = pairs.join(F.broadcast(self.titles), "title_id", "left")
         if self.users is None:
             in_range = (F.col("user_id") >= 0) & (F.col("user_id") < _INT_LIMIT)
-            user = F.when(in_range, F.col("user_id").cast("int"))
-            return indexed.withColumn("_user", user)
-        return indexed.join(self.users, "user_id", "left")
+            indexed = indexed.withColumn("_user", F.when(in_range, F.col("user_id").cast("int")))
+        else:
+            indexed = indexed.join(self.users, "user_id", "left")
+        return indexed.fillna(-1, subset=["_user", "_item"])
 
 
 def train_als(
@@ -114,7 +116,7 @@ def train_als(
     max_iter: int = 10,
     biases: bool = True,
     *,
-    bias_reg: tuple[float, float] = (10.0, 25.0),
+    bias_reg: tuple[float, float] = (5.0, 5.0),
     bias_iterations: int = 3,
     seed: int = 0,
     checkpoint_dir: str | None = None,

