@@ -22,6 +22,7 @@ Spark's session start is reported apart from the work. Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -55,10 +56,9 @@ class PeakMemory:
     def _tree_rss(self) -> int:
         total = 0
         for process in [self._process, *self._process.children(recursive=True)]:
-            try:
+            # A child may end between the listing and the reading.
+            with contextlib.suppress(Exception):
                 total += process.memory_info().rss
-            except Exception:  # noqa: BLE001 - a child may end between listing and reading
-                pass
         return total
 
     def _run(self) -> None:
@@ -109,7 +109,6 @@ def spark_session(args: argparse.Namespace):
 
 def worker(kind: str, args: argparse.Namespace) -> dict:
     import polars as pl
-
     import streamrec as sr
 
     directory = prepare(args.n_ratings)
@@ -149,9 +148,7 @@ def worker(kind: str, args: argparse.Namespace) -> dict:
         train = spark.read.parquet(str(directory / "train.parquet")).cache()
         train.count()
         started = time.perf_counter()
-        als = srs.train_als(
-            train, rank=rank, reg=0.1, max_iter=args.iterations, biases=args.biases
-        )
+        als = srs.train_als(train, rank=rank, reg=0.1, max_iter=args.iterations, biases=args.biases)
         fitted = time.perf_counter()
         model = srs.to_streamrec(als)
         result = {
@@ -186,7 +183,6 @@ def main() -> None:
         return
     prepare(args.n_ratings)
     import pyspark
-
     import streamrec as sr
 
     streamrec_ingest = run("ingest-streamrec", args)
@@ -194,19 +190,25 @@ def main() -> None:
     if not spark_ingest["equal"]:
         raise SystemExit("Spark's per-title scores differ from streamrec's: not comparable")
     lines = [
-        f"Spark benchmark: {args.n_ratings:,} Henry-shaped ratings, Spark {pyspark.__version__} "
-        f"{args.master} (driver {args.driver_memory}) against streamrec {sr.__version__} on one "
-        f"machine, {os.cpu_count()} cores, Python {platform.python_version()}. Each row is a "
-        "fresh process; peak MB is its whole process tree (JVM and Python workers included). "
-        f"Spark's session start ({spark_ingest['start_s']:.1f} s) is not counted in its times.",
+        (
+            f"Spark benchmark: {args.n_ratings:,} Henry-shaped ratings, Spark {pyspark.__version__} "
+            f"{args.master} (driver {args.driver_memory}) against streamrec {sr.__version__} on one "
+            f"machine, {os.cpu_count()} cores, Python {platform.python_version()}. Each row is a "
+            "fresh process; peak MB is its whole process tree (JVM and Python workers included). "
+            f"Spark's session start ({spark_ingest['start_s']:.1f} s) is not counted in its times."
+        ),
         "",
-        "| work | streamrec s | Spark s | Spark / streamrec | streamrec peak MB | Spark peak MB "
-        "| streamrec RMSE | Spark RMSE |",
+        (
+            "| work | streamrec s | Spark s | Spark / streamrec | streamrec peak MB | Spark peak MB "
+            "| streamrec RMSE | Spark RMSE |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| ingest + per-title scores ({spark_ingest['titles']:,} titles, equal) "
-        f"| {streamrec_ingest['seconds']:.2f} | {spark_ingest['seconds']:.2f} "
-        f"| {spark_ingest['seconds'] / streamrec_ingest['seconds']:.1f}x "
-        f"| {streamrec_ingest['peak_mb']:.0f} | {spark_ingest['peak_mb']:.0f} | | |",
+        (
+            f"| ingest + per-title scores ({spark_ingest['titles']:,} titles, equal) "
+            f"| {streamrec_ingest['seconds']:.2f} | {spark_ingest['seconds']:.2f} "
+            f"| {spark_ingest['seconds'] / streamrec_ingest['seconds']:.1f}x "
+            f"| {streamrec_ingest['peak_mb']:.0f} | {spark_ingest['peak_mb']:.0f} | | |"
+        ),
     ]
     variant = "residual" if args.biases else "plain"
     for rank in [int(r) for r in args.ranks.split(",")]:
