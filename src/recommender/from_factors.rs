@@ -205,28 +205,28 @@ fn check_finite(name: &str, values: &[f32], width: usize) -> Result<()> {
 }
 
 /// The index of each id, or an error naming the first id given twice.
-fn index_of<K: std::hash::Hash + Eq + Clone + std::fmt::Debug>(
+fn index_of<K: std::hash::Hash + Eq + Clone + std::fmt::Display>(
     ids: &[K],
     kind: &str,
 ) -> Result<HashMap<K, u32, FastHash>> {
     let mut index: HashMap<K, u32, FastHash> = HashMap::default();
     index.reserve(ids.len());
     for (row, id) in ids.iter().enumerate() {
-        if index.insert(id.clone(), row as u32).is_some() {
+        if let Some(first) = index.insert(id.clone(), row as u32) {
             return Err(Error::invalid(
-                format!("{kind}_ids"),
-                format!("{id:?} given twice (row {row})"),
-                format!("distinct {kind} ids, one per factor row"),
+                format!("{kind}_ids[{row}]"),
+                id,
+                format!("distinct {kind} ids, one per factor row ({id} is also row {first})"),
             ));
         }
     }
     Ok(index)
 }
 
-fn unknown_rated(kind: &str, id: &impl std::fmt::Debug) -> Error {
+fn unknown_rated(kind: &str, id: &impl std::fmt::Display) -> Error {
     Error::invalid(
         format!("rated {kind} id"),
-        format!("{id:?}"),
+        id,
         format!("one of the model's {kind} ids (a row of {kind}_factors)"),
     )
 }

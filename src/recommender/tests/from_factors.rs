@@ -110,7 +110,7 @@ fn inconsistent_parts_are_refused_by_name() {
     assert_eq!(message(one_bias), "biases");
     let mut twice = good();
     twice.title_ids[1] = twice.title_ids[0].clone();
-    assert_eq!(message(twice), "title_ids");
+    assert_eq!(message(twice), "title_ids[1]");
     let mut scale = good();
     scale.scale = (5.0, 1.0);
     assert_eq!(message(scale), "scale");
