@@ -249,12 +249,34 @@ def test_als_with_biases_exports_its_biases(u1):
     assert abs(rmse - spark_rmse) < 1e-4
 
 
-def test_a_model_from_spark_is_served(spark, henry, tmp_path):
-    ratings, _ = henry
-    als = srs.train_als(ratings, rank=8, reg=0.1, max_iter=5, biases=False)
-    model = srs.to_streamrec(als)
+def test_spark_score_and_eda_commands_write_the_aggregates(spark, henry, henry_dir, tmp_path):
+    from streamrec.cli import main
+
+    _, local = henry
+    henry_dir = str(henry_dir)
+    scores = tmp_path / "scores.csv"
+    command = ["spark", "score", "--ratings", henry_dir, "--out", str(tmp_path / "stats")]
+    assert main([*command, "--scores-csv", str(scores)]) == 0
+    written = pl.read_parquet(tmp_path / "stats" / "*.parquet").sort("title_id")
+    assert unsigned(written, rating_count=pl.UInt32).equals(local.title_stats().sort("title_id"))
+    assert pl.read_csv(scores).columns == ["movieId", "score"]
+    assert main(["spark", "eda", "--ratings", henry_dir, "--out", str(tmp_path / "eda")]) == 0
+    histogram = pl.read_parquet(tmp_path / "eda" / "rating_histogram" / "*.parquet")
+    assert unsigned(histogram, count=pl.UInt64).equals(eda.rating_histogram(local))
+    by_year = pl.read_parquet(tmp_path / "eda" / "rating_stats_by_release_year" / "*.parquet")
+    expected = eda.rating_stats_by(local, "release_year")
+    assert unsigned(by_year, title_count=pl.UInt32, rating_count=pl.UInt64).equals(expected)
+    assert main(["spark", "eda", "--ratings", str(tmp_path / "none.csv"), "--out", "x"]) == 2
+
+
+def test_a_model_trained_by_spark_train_is_served(spark, henry_dir, tmp_path):
+    from streamrec.cli import main
+
     path = tmp_path / "henry-als.svd"
-    model.save(path)
+    train = ["spark", "train", "--ratings", str(henry_dir), "--out", str(path)]
+    assert main([*train, "--rank", "8", "--iterations", "5", "--no-biases"]) == 0
+    model = sr.SVD.load(path)
+    assert model.get_params()["n_factors"] == 8
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "GRADIO_ANALYTICS_ENABLED": "False"}
     command = [sys.executable, "-m", "streamrec.cli", "serve", "--no-ui", "--port", str(port)]
