@@ -191,6 +191,7 @@ def _parquet_ratings(spark: Any, files: list[RatingsFile]) -> Any:
             # The core's message for a file without the column (naming what is accepted).
             empty = pl.DataFrame({c: [] for c in table.columns})
             _core.read_rating_batch(files[0].display, empty)
+            raise ValueError(f"{files[0].display}: no column {' or '.join(candidates)}")
         columns.append(F.coalesce(*[F.col(c) for c in present]).alias(name))
     rows = table.select(
         *columns,

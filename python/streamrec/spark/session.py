@@ -29,9 +29,12 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.executorEnv.RAYON_NUM_THREADS": "1",
     "spark.executorEnv.POLARS_MAX_THREADS": "1",
     "spark.sql.execution.arrow.maxRecordsPerBatch": "65536",
-    "spark.sql.shuffle.partitions": "8",
     "spark.ui.showConsoleProgress": "false",
 }
+
+#: Added in local mode only: a handful of cores needs a handful of shuffle partitions, not
+#: Spark's 200 (a cluster keeps its own setting).
+LOCAL_CONF: dict[str, str] = {"spark.sql.shuffle.partitions": "8"}
 
 _VECTOR_MODULE = "--add-modules=jdk.incubator.vector"
 
@@ -100,7 +103,8 @@ def session(
     win: the driver's JVM is already running, so ``driver_memory`` is its). In local mode
     the Python workers run this interpreter. ``checkpoint_dir`` defaults to a temporary
     folder, which suits local mode only: a cluster needs one every executor reaches (HDFS,
-    S3). ``conf`` adds or overrides Spark options (see :data:`DEFAULT_CONF`).
+    S3). ``conf`` adds or overrides Spark options (see :data:`DEFAULT_CONF` and, in local mode,
+    :data:`LOCAL_CONF`).
 
     Example::
 
@@ -127,6 +131,8 @@ def session(
         builder = builder.master(master)
         options.setdefault("spark.driver.memory", driver_memory)
     if master is not None and master.startswith("local"):
+        for key, value in LOCAL_CONF.items():
+            options.setdefault(key, value)
         # Workers must import streamrec: in local mode, from this very interpreter.
         options.setdefault("spark.pyspark.python", sys.executable)
         options.setdefault("spark.pyspark.driver.python", sys.executable)
