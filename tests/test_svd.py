@@ -441,3 +441,68 @@ def test_out_of_range_integers_in_evaluation_and_queries(data) -> None:
     with pytest.raises(ValueError, match=r'invalid limit "-1"'):
         catalog.search("love", limit=-1)
     assert catalog.get_actor("netflix", -5) is None
+
+
+def test_from_factors_answers_as_the_model_whose_factors_it_carries(model: sr.SVD, data) -> None:
+    users, titles, _ = data
+    rebuilt = sr.SVD.from_factors(
+        model.user_ids,
+        model.title_ids,
+        model.user_factors,
+        model.item_factors.astype(np.float64),  # other float types are converted
+        model.user_biases,
+        model.item_biases,
+        model.global_mean,
+        model.scale,
+        rated_user_ids=users,
+        rated_title_ids=titles,
+    )
+    probe_users = np.array([0, 1, 299, 5, -7], dtype=np.int64)
+    probe_titles = ["t0", "t1", "t119", "nope", "t3"]
+    assert np.array_equal(
+        rebuilt.predict_batch(probe_users, probe_titles),
+        model.predict_batch(probe_users, probe_titles),
+    )
+    assert rebuilt.recommend(4, n=8) == model.recommend(4, n=8)
+    assert rebuilt.similar_titles("t2", n=5) == model.similar_titles("t2", n=5)
+    assert np.array_equal(rebuilt.user_counts, model.user_counts)
+    assert rebuilt.get_params()["n_factors"] == 8 and rebuilt.get_params()["biased"]
+    plain = sr.SVD.from_factors(
+        [1, 2], ["a", "b"], np.ones((2, 3)), np.ones((2, 3)), None, None, 3.5, (1.0, 5.0)
+    )
+    assert plain.predict(1, "a").est == 3.0  # q · p, clipped to the scale
+    assert plain.predict(9, "a").est == 3.5 and plain.predict(9, "a").was_impossible
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"user_factors": np.ones((3, 4))}, "invalid user_factors"),
+        ({"title_factors": np.ones((2, 5))}, "invalid title_factors"),
+        (
+            {"title_factors": np.array([[1.0, 2, 3, 4], [0, np.nan, 0, 0]])},
+            r"title_factors\[1, 1\]",
+        ),
+        ({"user_biases": None}, "invalid biases"),
+        ({"title_ids": ["a", "a"]}, r"invalid title_ids\[1\] \"a\".*a is also row 0"),
+        ({"scale": (5.0, 1.0)}, "invalid scale"),
+        ({"global_mean": float("inf")}, "invalid global_mean"),
+        ({"rated_user_ids": [1], "rated_title_ids": ["zz"]}, "rated title id"),
+        ({"rated_user_ids": [1]}, "invalid rated"),
+    ],
+)
+def test_from_factors_refuses_inconsistent_parts_by_name(change: dict, message: str) -> None:
+    parts = {
+        "user_ids": [1, 2],
+        "title_ids": ["a", "b"],
+        "user_factors": np.ones((2, 4)),
+        "title_factors": np.ones((2, 4)),
+        "user_biases": np.zeros(2),
+        "title_biases": np.zeros(2),
+        "global_mean": 3.0,
+        "scale": (0.5, 5.0),
+    }
+    parts.update(change)
+    keywords = {k: parts.pop(k) for k in ("rated_user_ids", "rated_title_ids") if k in parts}
+    with pytest.raises(ValueError, match=message):
+        sr.SVD.from_factors(*parts.values(), **keywords)

@@ -242,6 +242,93 @@ def rating_stats_by(ratings: Ratings, catalog: _pl.DataFrame, by: str) -> _pl.Da
 def profile_frame(frame_to_profile: _pl.DataFrame) -> _pl.DataFrame: ...
 def profile_ratings(ratings: Ratings) -> _pl.DataFrame: ...
 
+# Ratings read in pieces and analysed in partial sums, as ``streamrec.spark`` hands a Spark
+# task's share of the data to the core (rows cross as polars frames, over Arrow).
+
+_Piece: _TypeAlias = tuple[_pl.DataFrame, None, None] | tuple[None, int, str]
+
+def read_rating_lines(
+    path: str | _os.PathLike[str], header: str | None, lines: _pl.Series, format: str
+) -> _Piece:
+    """Reads some lines of a delimited ratings file (without line ends) under the file's first
+    line ``header`` (None for u.data), with the rules of :func:`read_ratings`.
+
+    ``format``: ``"henry"``, ``"movielens"``, ``"movielens-csv"`` (or ``"auto"``: from the
+    header). Returns ``(frame, None, None)`` with columns user_id (Int64), title_id (String),
+    rating (Float32), timestamp (Int64), date (Date, UTC), or ``(None, row, message)`` for the
+    first bad line (``row`` 1-based among ``lines``, ``message`` what reading the whole file
+    would say). A header that is not the format's raises ValueError naming ``path``.
+
+    >>> read_rating_lines("1.csv", "userId,rating,timestamp,movieId", pl.Series(["1,7.0,0,as1"]), "henry")
+    (None, 1, 'rating 7 is outside the scale 0.5-5.0')
+    """
+
+def read_rating_batch(path: str | _os.PathLike[str], frame: _pl.DataFrame) -> _Piece:
+    """Reads a batch of a Parquet ratings file's rows (columns ``userId``/``user_id``,
+    ``movieId``/``title_id``, ``rating``, ``timestamp``) with the rules of :func:`read_ratings`;
+    returns as :func:`read_rating_lines` (``row`` 1-based within the batch).
+
+    >>> read_rating_batch("r.parquet", frame)[0].columns
+    ['user_id', 'title_id', 'rating', 'timestamp', 'date']
+    """
+
+def read_ratings_bytes(
+    path: str | _os.PathLike[str], data: bytes, format: str = "auto"
+) -> _pl.DataFrame:
+    """Reads one whole ratings file from its bytes exactly as ``read_ratings([path], format)``
+    reads it from disk: the same frame as :func:`read_rating_lines`, the same errors
+    (ValueError naming ``path`` and the line).
+
+    >>> read_ratings_bytes("u.data", open("u.data", "rb").read()).height
+    100000
+    """
+
+def detect_ratings_format(path: str | _os.PathLike[str], first_bytes: bytes) -> str:
+    """The format ``read_ratings(format="auto")`` gives a file starting with ``first_bytes``:
+    ``"henry"``, ``"movielens"``, ``"movielens-csv"`` or ``"parquet"``; ValueError naming
+    ``path`` for a first line it does not know.
+
+    >>> detect_ratings_format("1.csv", b"userId,rating,timestamp,movieId\n")
+    'henry'
+    """
+
+def partial_moments(frame: _pl.DataFrame, by: str) -> _pl.DataFrame:
+    """Count (UInt64), sum and sum of squares (Float64) of the ratings per key of one batch,
+    keys in order of first appearance.
+
+    ``by``: ``"title"`` (key ``title_id``), ``"user"`` (``user_id``), ``"month"`` (``month``,
+    the first day of the UTC month of ``timestamp``) or ``"rating"`` (a histogram). Ratings are
+    read as float32, as :class:`Ratings` holds them. Half-star sums are exact, so partial sums
+    of any split of the ratings add up to the single-machine ones.
+
+    >>> partial_moments(pl.DataFrame({"title_id": ["a", "a"], "rating": [4.0, 3.5]}), "title")["sum"][0]
+    7.5
+    """
+
+def catalog_keys(catalog: _pl.DataFrame, by: str) -> _pl.DataFrame:
+    """The grouping keys of :func:`rating_stats_by` for each catalog title: ``id`` and the key
+    (``platform``, ``type``, ``genre``: String; ``release_year``: Int64), one row per genre of
+    ``listed_in``, null for a title without the attribute.
+
+    >>> catalog_keys(read_catalog(), "genre").columns
+    ['id', 'genre']
+    """
+
+def rating_stats_from_sums(groups: _pl.DataFrame, by: str) -> _pl.DataFrame:
+    """:func:`rating_stats_by` finished from sums per key: columns ``by``, ``title_count``,
+    ``rating_count``, ``sum``, ``sum_squares`` (repeated keys are added up). Equal to the
+    single-machine frame bit for bit when the sums are exact.
+
+    >>> rating_stats_from_sums(groups, "platform")  # doctest: +SKIP
+    """
+
+def rating_count_quantiles_from_frequencies(frame: _pl.DataFrame) -> _pl.DataFrame:
+    """:func:`rating_count_quantiles` from ``entity`` ("user"/"title"), ``rating_count`` and
+    ``frequency`` (how many users or titles have that many ratings; repeated rows are added).
+
+    >>> rating_count_quantiles_from_frequencies(frame)  # doctest: +SKIP
+    """
+
 # --- end ratings ---
 
 # --- recommender ---
@@ -455,6 +542,41 @@ class SVD:
         Example:
             >>> model = SVD.load("model.srsvd")
         """
+    @staticmethod
+    def from_factors(
+        user_ids: _Any,
+        title_ids: _Any,
+        user_factors: _npt.ArrayLike,
+        title_factors: _npt.ArrayLike,
+        user_biases: _npt.ArrayLike | None,
+        title_biases: _npt.ArrayLike | None,
+        global_mean: float,
+        scale: tuple[float, float],
+        *,
+        rated_user_ids: _Any = None,
+        rated_title_ids: _Any = None,
+    ) -> SVD:
+        """A fitted model from factors trained elsewhere (Spark MLlib's ALS: see
+        :func:`streamrec.spark.to_streamrec`); it predicts, recommends, saves and is served like
+        a model trained by :meth:`fit`.
+
+        ``user_factors`` is ``(len(user_ids), k)``, ``title_factors`` ``(len(title_ids), k)``
+        (float32; other float arrays are converted). With ``user_biases`` and ``title_biases``
+        (one per id) a rating is predicted as ``global_mean + b_u + b_i + q_i · p_u``; with both
+        None as ``q_i · p_u`` (plain factorisation), ``global_mean`` then being the fallback
+        for unknown pairs. Predictions are clipped to ``scale``. ``rated_user_ids`` /
+        ``rated_title_ids``: the pairs of the training ratings, so that ``recommend`` leaves
+        out what a user rated (without them every id is known and nothing is left out).
+        Raises ValueError naming the part that is wrong: shapes, a NaN or infinite value (with
+        its row), an id given twice, one bias array without the other, a bad scale, a rated
+        pair of an unknown id. The hyperparameters are the defaults with ``n_factors=k``.
+
+        Example:
+            >>> m = SVD.from_factors([1, 2], ["a", "b"], np.ones((2, 3)), np.ones((2, 3)),
+            ...                      None, None, 3.5, (0.5, 5.0))
+            >>> m.predict(1, "a").est
+            3.0
+        """
     def get_params(self) -> dict[str, _Any]:
         """The hyperparameters as keyword arguments of ``SVD``.
 
@@ -474,12 +596,15 @@ class SVD:
     @property
     def item_biases(self) -> _np.ndarray: ...
     @property
-    def title_counts(self) -> _np.ndarray:
-        """Training ratings per title (uint32), aligned with ``title_ids``."""
-    @property
     def global_mean(self) -> float: ...
     @property
     def loss_history(self) -> _np.ndarray: ...
+    @property
+    def user_counts(self) -> _npt.NDArray[_np.uint32]:
+        """Training ratings of each user (0: in the id map, unknown to the model)."""
+    @property
+    def title_counts(self) -> _npt.NDArray[_np.uint32]:
+        """Training ratings of each title (0: in the id map, unknown to the model)."""
     @property
     def user_ids(self) -> _np.ndarray: ...
     @property

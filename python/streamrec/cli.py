@@ -1,4 +1,4 @@
-"""The ``streamrec`` command: ``serve``, ``build``, ``etl``, ``synth`` and ``train``.
+"""The ``streamrec`` command: ``serve``, ``build``, ``etl``, ``synth``, ``train`` and ``spark``.
 
 Each subcommand only composes library calls; run ``streamrec <command> --help`` for its options.
 
@@ -8,6 +8,8 @@ Example::
     streamrec synth /tmp/ratings --ratings 100000
     streamrec train /tmp/ratings --out /tmp/model.svd --epochs 10
     streamrec serve --ratings 1000000
+    streamrec spark train --master local[2] --ratings /tmp/ratings --out /tmp/als.svd
+    streamrec serve --model /tmp/als.svd
 """
 
 from __future__ import annotations
@@ -262,6 +264,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ui=not args.no_ui,
         max_body_bytes=args.max_body_bytes,
         progress=_say,
+        model=args.model,
+        scores=args.scores,
     )
     return 0
 
@@ -319,6 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         default=MAX_BODY_BYTES,
         help="largest request body accepted; a larger one gets 413 without being read",
+    )
+    serve.add_argument(
+        "--model",
+        help="serve this model file (from `streamrec train` or `streamrec spark train`) with the "
+        "bundled catalog, instead of the built artifacts",
+    )
+    serve.add_argument(
+        "--scores", help="with --model: a movieId,score CSV scoring the catalog (default: bundled)"
     )
     serve.set_defaults(run=cmd_serve)
 
@@ -449,6 +461,10 @@ def build_parser() -> argparse.ArgumentParser:
         " %(default)s)",
     )
     train.set_defaults(run=cmd_train)
+
+    from streamrec.spark.cli import add_parser as add_spark_parser
+
+    add_spark_parser(commands)
     return parser
 
 
@@ -462,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, KeyError, OSError, ImportError) as error:
         print(f"streamrec {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

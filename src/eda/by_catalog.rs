@@ -34,26 +34,7 @@ pub fn rating_stats_by_frame(
     catalog: &DataFrame,
     by: &str,
 ) -> Result<DataFrame> {
-    let source_column = match by {
-        "platform" | "type" | "release_year" => by,
-        "genre" => "listed_in",
-        _ => return Err(Error::invalid("by", by, GROUPINGS)),
-    };
-    let missing = |name: &str| {
-        Error::invalid(
-            "catalog",
-            format!("a frame with columns {:?}", catalog.get_column_names()),
-            format!("a catalog frame with columns id and {name}"),
-        )
-    };
-    let ids = catalog
-        .column("id")
-        .map_err(|_| missing(source_column))?
-        .str()
-        .map_err(|_| missing(source_column))?;
-    let values = catalog
-        .column(source_column)
-        .map_err(|_| missing(source_column))?;
+    let (ids, keys) = catalog_row_keys(catalog, by)?;
     let row_of: HashMap<&str, usize> = ids
         .iter()
         .enumerate()
@@ -65,42 +46,194 @@ pub fn rating_stats_by_frame(
         .map(|id| row_of.get(id.as_str()).copied())
         .collect();
     let moments = moments_by(&table.titles, &table.ratings, table.n_titles());
+    match keys {
+        RowKeys::Years(years) => {
+            let keys: Vec<Vec<Option<i64>>> = rows_of_titles
+                .iter()
+                .map(|row| vec![row.and_then(|row| years[row])])
+                .collect();
+            stats_frame(group_moments(&keys, &moments), true, |keys| {
+                Column::new(by.into(), keys)
+            })
+        }
+        RowKeys::Texts(texts) => {
+            let keys: Vec<Vec<Option<String>>> = rows_of_titles
+                .iter()
+                .map(|row| row.map_or_else(|| vec![None], |row| texts[row].clone()))
+                .collect();
+            stats_frame(group_moments(&keys, &moments), false, |keys| {
+                Column::new(by.into(), keys)
+            })
+        }
+    }
+}
+
+/// The grouping keys of each catalog row: its release year, or its texts (one per genre).
+enum RowKeys {
+    Years(Vec<Option<i64>>),
+    Texts(Vec<Vec<Option<String>>>),
+}
+
+/// The catalog's `id` column and the keys of each of its rows for `by` (one of
+/// [`GROUPINGS`]). A row without the attribute has the null key, and so has a title without
+/// genres; a title counts once for each genre of its `listed_in`.
+fn catalog_row_keys<'a>(catalog: &'a DataFrame, by: &str) -> Result<(&'a StringChunked, RowKeys)> {
+    let source_column = match by {
+        "platform" | "type" | "release_year" => by,
+        "genre" => "listed_in",
+        _ => return Err(Error::invalid("by", by, GROUPINGS)),
+    };
+    let missing = || {
+        Error::invalid(
+            "catalog",
+            format!("a frame with columns {:?}", catalog.get_column_names()),
+            format!("a catalog frame with columns id and {source_column}"),
+        )
+    };
+    let ids = catalog
+        .column("id")
+        .map_err(|_| missing())?
+        .str()
+        .map_err(|_| missing())?;
+    let values = catalog.column(source_column).map_err(|_| missing())?;
     if by == "release_year" {
         let years = values.cast(&DataType::Int64)?;
-        let years = years.i64()?;
-        let keys: Vec<Vec<Option<i64>>> = rows_of_titles
-            .iter()
-            .map(|row| vec![row.and_then(|row| years.get(row))])
-            .collect();
-        let groups = group_moments(&keys, &moments);
-        return stats_frame(groups, true, |keys| Column::new(by.into(), keys));
+        return Ok((ids, RowKeys::Years(years.i64()?.iter().collect())));
     }
     let text = values.cast(&DataType::String)?;
-    let text = text.str()?;
-    let keys: Vec<Vec<Option<String>>> = rows_of_titles
+    let keys = text
+        .str()?
         .iter()
-        .map(|row| {
-            let value = row.and_then(|row| text.get(row));
-            match (by, value) {
-                ("genre", Some(listed)) => {
-                    let genres: Vec<Option<String>> = listed
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|g| !g.is_empty())
-                        .map(|g| Some(g.to_string()))
-                        .collect();
-                    if genres.is_empty() {
-                        vec![None]
-                    } else {
-                        genres
-                    }
+        .map(|value| match (by, value) {
+            ("genre", Some(listed)) => {
+                let genres: Vec<Option<String>> = listed
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty())
+                    .map(|g| Some(g.to_string()))
+                    .collect();
+                if genres.is_empty() {
+                    vec![None]
+                } else {
+                    genres
                 }
-                (_, value) => vec![value.map(str::to_string)],
             }
+            (_, value) => vec![value.map(str::to_string)],
         })
         .collect();
-    let groups = group_moments(&keys, &moments);
-    stats_frame(groups, false, |keys| Column::new(by.into(), keys))
+    Ok((ids, RowKeys::Texts(keys)))
+}
+
+/// The grouping keys of every catalog title for `by` (one of [`GROUPINGS`]), one row per
+/// title and key: `id` (String) and the key (`platform`, `type` or `genre` as String,
+/// `release_year` as Int64), null for a title without the attribute. Joined with per-title
+/// rating sums by another engine (a title absent from it gets the null key), it groups the
+/// ratings exactly as [`rating_stats_by`] does.
+pub fn catalog_keys(catalog: &DataFrame, by: &str) -> Result<DataFrame> {
+    let (ids, keys) = catalog_row_keys(catalog, by)?;
+    let key_name = if by == "genre" { "genre" } else { by };
+    let mut title_ids: Vec<&str> = Vec::new();
+    let key = match keys {
+        RowKeys::Years(years) => {
+            let mut keys = Vec::new();
+            for (id, year) in ids.iter().zip(years) {
+                if let Some(id) = id {
+                    title_ids.push(id);
+                    keys.push(year);
+                }
+            }
+            Column::new(key_name.into(), keys)
+        }
+        RowKeys::Texts(texts) => {
+            let mut keys: Vec<Option<String>> = Vec::new();
+            for (id, row_keys) in ids.iter().zip(texts) {
+                if let Some(id) = id {
+                    for key in row_keys {
+                        title_ids.push(id);
+                        keys.push(key);
+                    }
+                }
+            }
+            Column::new(key_name.into(), keys)
+        }
+    };
+    let height = title_ids.len();
+    Ok(DataFrame::new(
+        height,
+        vec![Column::new("id".into(), title_ids), key],
+    )?)
+}
+
+/// [`rating_stats_by`] from the ratings' sums per key, gathered by another engine: columns
+/// `by` (the key; `release_year` integers, others text), `title_count`, `rating_count`,
+/// `sum` and `sum_squares` (of the ratings). Keys may repeat (their sums are added). The
+/// result is the single-machine one, bit for bit, when the sums are exact (half stars).
+pub fn rating_stats_from_sums(groups: &DataFrame, by: &str) -> Result<DataFrame> {
+    if !GROUPINGS.split(", ").any(|g| g == by) {
+        return Err(Error::invalid("by", by, GROUPINGS));
+    }
+    let column = |name: &str| -> Result<&Column> {
+        groups.column(name).map_err(|_| {
+            Error::invalid(
+                "groups",
+                format!("a frame with columns {:?}", groups.get_column_names()),
+                format!("columns {by}, title_count, rating_count, sum and sum_squares"),
+            )
+        })
+    };
+    let numbers = |name: &str, dtype: DataType| -> Result<Column> {
+        let column = column(name)?;
+        column
+            .strict_cast(&dtype)
+            .ok()
+            .filter(|c| c.null_count() == 0)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("column {name}"),
+                    column.dtype(),
+                    "numbers >= 0 without nulls",
+                )
+            })
+    };
+    let titles = numbers("title_count", DataType::UInt32)?;
+    let counts = numbers("rating_count", DataType::UInt64)?;
+    let sums = numbers("sum", DataType::Float64)?;
+    let squares = numbers("sum_squares", DataType::Float64)?;
+    let sums_of_row = |row: usize| -> Result<(u32, Moments)> {
+        let moments = Moments::from_sums(
+            counts.u64()?.get(row).unwrap_or(0),
+            sums.f64()?.get(row).unwrap_or(0.0),
+            squares.f64()?.get(row).unwrap_or(0.0),
+        );
+        Ok((titles.u32()?.get(row).unwrap_or(0), moments))
+    };
+    let key = column(by)?;
+    if by == "release_year" {
+        let years = key.cast(&DataType::Int64)?;
+        let years = years.i64()?;
+        let mut merged: BTreeMap<Option<i64>, (u32, Moments)> = BTreeMap::new();
+        for (row, year) in years.iter().enumerate() {
+            let (titles, moments) = sums_of_row(row)?;
+            let group = merged.entry(year).or_default();
+            group.0 += titles;
+            group.1.merge(&moments);
+        }
+        return stats_frame(into_groups(merged), true, |keys| {
+            Column::new(by.into(), keys)
+        });
+    }
+    let texts = key.cast(&DataType::String)?;
+    let texts = texts.str()?;
+    let mut merged: BTreeMap<Option<String>, (u32, Moments)> = BTreeMap::new();
+    for (row, text) in texts.iter().enumerate() {
+        let (titles, moments) = sums_of_row(row)?;
+        let group = merged.entry(text.map(str::to_string)).or_default();
+        group.0 += titles;
+        group.1.merge(&moments);
+    }
+    stats_frame(into_groups(merged), false, |keys| {
+        Column::new(by.into(), keys)
+    })
 }
 
 struct Group<K> {
@@ -121,6 +254,11 @@ fn group_moments<K: Ord + Clone>(keys: &[Vec<Option<K>>], moments: &[Moments]) -
             group.1.merge(title_moments);
         }
     }
+    into_groups(groups)
+}
+
+/// The groups in key order (null first, as the map holds them).
+fn into_groups<K>(groups: BTreeMap<Option<K>, (u32, Moments)>) -> Vec<Group<K>> {
     groups
         .into_iter()
         .map(|(key, (titles, moments))| Group {

@@ -64,6 +64,23 @@ impl Moments {
         self.sum_squares += other.sum_squares;
     }
 
+    /// Moments already summed elsewhere (partial sums combined by another engine).
+    pub(super) fn from_sums(count: u64, sum: f64, sum_squares: f64) -> Self {
+        Moments {
+            count,
+            sum,
+            sum_squares,
+        }
+    }
+
+    pub(super) fn sum(&self) -> f64 {
+        self.sum
+    }
+
+    pub(super) fn sum_squares(&self) -> f64 {
+        self.sum_squares
+    }
+
     pub(super) fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum / self.count as f64)
     }

@@ -10,7 +10,7 @@ use super::fold::{merge_counts, moments_by, Moments, FOLD_CHUNK};
 use crate::ratings::{count_indexes, RatingsTable};
 use crate::util::date::{month_start, unix_day};
 use crate::util::hash::FxHashMap;
-use crate::Result;
+use crate::{Error, Result};
 
 /// `rating` (Float32), `count` (UInt64), `share` (Float64): one row per distinct rating value,
 /// ascending.
@@ -98,62 +98,164 @@ const COUNT_QUANTILES: [(&str, f64); 7] = [
 /// Distribution of the number of ratings per user and per title: `entity` ("user", "title"),
 /// `n` (how many users/titles), `mean`, `min`, `q01` ... `q99`, `max` (Float64).
 pub fn rating_count_quantiles(table: &RatingsTable) -> Result<DataFrame> {
-    let mut rows = Vec::new();
-    for (entity, counts) in [
-        ("user", count_indexes(&table.users, table.n_users())),
-        ("title", count_indexes(&table.titles, table.n_titles())),
-    ] {
-        let mut sorted: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
-        sorted.par_sort_unstable_by(f64::total_cmp);
-        rows.push((entity, sorted));
+    let (users, titles) = rayon::join(
+        || frequencies(count_indexes(&table.users, table.n_users())),
+        || frequencies(count_indexes(&table.titles, table.n_titles())),
+    );
+    count_quantiles_frame(&[("user", users), ("title", titles)])
+}
+
+/// [`rating_count_quantiles`] from how many users and titles have each number of ratings:
+/// columns `entity` ("user" or "title"), `rating_count` and `frequency` (integers), as an
+/// engine that counts the ratings per user in many tasks can gather them (a few thousand
+/// rows whatever the data's size). The result is the same, bit for bit.
+pub fn rating_count_quantiles_from_frequencies(frame: &DataFrame) -> Result<DataFrame> {
+    let column = |name: &str| -> Result<&Column> {
+        frame.column(name).map_err(|_| {
+            Error::invalid(
+                "frame",
+                format!("a frame with columns {:?}", frame.get_column_names()),
+                "columns entity, rating_count and frequency",
+            )
+        })
+    };
+    let entities = column("entity")?.str()?.clone();
+    let as_u64 = |name: &str| -> Result<UInt64Chunked> {
+        let column = column(name)?;
+        let cast = column
+            .strict_cast(&DataType::UInt64)
+            .ok()
+            .filter(|c| c.null_count() == 0 && column.dtype().is_integer());
+        let cast = cast.ok_or_else(|| {
+            Error::invalid(
+                format!("column {name}"),
+                column.dtype(),
+                "integers >= 0 without nulls",
+            )
+        })?;
+        Ok(cast.u64()?.clone())
+    };
+    let (counts, numbers) = (as_u64("rating_count")?, as_u64("frequency")?);
+    let mut rows = vec![("user", Vec::new()), ("title", Vec::new())];
+    for ((entity, count), number) in entities.iter().zip(counts.iter()).zip(numbers.iter()) {
+        let entity = entity.unwrap_or("");
+        let Some(row) = rows.iter_mut().find(|row| row.0 == entity) else {
+            return Err(Error::invalid("entity", entity, "user, title"));
+        };
+        row.1.push((count.unwrap_or(0), number.unwrap_or(0)));
     }
+    for row in &mut rows {
+        row.1.sort_unstable();
+        // One entry per distinct count (an engine may hand over several partial ones).
+        row.1.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        row.1.retain(|&(_, number)| number > 0);
+    }
+    count_quantiles_frame(&rows)
+}
+
+/// `(number of ratings, how many have it)`, ascending.
+fn frequencies(mut counts: Vec<u32>) -> Vec<(u64, u64)> {
+    counts.par_sort_unstable();
+    let mut result: Vec<(u64, u64)> = Vec::new();
+    for count in counts {
+        match result.last_mut() {
+            Some((value, number)) if *value == count as u64 => *number += 1,
+            _ => result.push((count as u64, 1)),
+        }
+    }
+    result
+}
+
+/// The quantiles frame, one row per entity, from ascending `(value, frequency)` lists.
+fn count_quantiles_frame(rows: &[(&str, Vec<(u64, u64)>)]) -> Result<DataFrame> {
+    let sorted: Vec<SortedCounts> = rows.iter().map(|r| SortedCounts::new(&r.1)).collect();
     let mut columns = vec![
         Column::new(
             "entity".into(),
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         ),
-        Column::new(
-            "n".into(),
-            rows.iter().map(|r| r.1.len() as u64).collect::<Vec<_>>(),
-        ),
+        Column::new("n".into(), sorted.iter().map(|s| s.len).collect::<Vec<_>>()),
         Column::new(
             "mean".into(),
-            rows.iter()
-                .map(|r| (!r.1.is_empty()).then(|| r.1.iter().sum::<f64>() / r.1.len() as f64))
-                .collect::<Vec<_>>(),
+            sorted.iter().map(SortedCounts::mean).collect::<Vec<_>>(),
         ),
         Column::new(
             "min".into(),
-            rows.iter()
-                .map(|r| r.1.first().copied())
-                .collect::<Vec<_>>(),
+            sorted.iter().map(|s| s.quantile(0.0)).collect::<Vec<_>>(),
         ),
     ];
     for (name, q) in COUNT_QUANTILES {
         columns.push(Column::new(
             name.into(),
-            rows.iter()
-                .map(|r| sorted_quantile(&r.1, q))
-                .collect::<Vec<_>>(),
+            sorted.iter().map(|s| s.quantile(q)).collect::<Vec<_>>(),
         ));
     }
     columns.push(Column::new(
         "max".into(),
-        rows.iter().map(|r| r.1.last().copied()).collect::<Vec<_>>(),
+        sorted.iter().map(|s| s.quantile(1.0)).collect::<Vec<_>>(),
     ));
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
-/// Linear-interpolation quantile of sorted values.
-fn sorted_quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
+/// Sorted values given as ascending `(value, frequency)` runs: the sorted list without
+/// writing it out.
+struct SortedCounts<'a> {
+    runs: &'a [(u64, u64)],
+    /// Position in the sorted list just after each run.
+    ends: Vec<u64>,
+    len: u64,
+}
+
+impl<'a> SortedCounts<'a> {
+    fn new(runs: &'a [(u64, u64)]) -> Self {
+        let ends: Vec<u64> = runs
+            .iter()
+            .scan(0u64, |end, &(_, number)| {
+                *end += number;
+                Some(*end)
+            })
+            .collect();
+        let len = ends.last().copied().unwrap_or(0);
+        SortedCounts { runs, ends, len }
     }
-    let position = (sorted.len() - 1) as f64 * q;
-    let below = position.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    let fraction = position - below as f64;
-    Some(sorted[below] + (sorted[above] - sorted[below]) * fraction)
+
+    /// The value at 0-based position `k` of the sorted list.
+    fn at(&self, k: u64) -> f64 {
+        let run = self.ends.partition_point(|&end| end <= k);
+        self.runs[run].0 as f64
+    }
+
+    /// The values are whole numbers well below 2^53, so this sum is exact in any order (the
+    /// sum over the written-out list gives the same bits).
+    fn mean(&self) -> Option<f64> {
+        (self.len > 0).then(|| {
+            let total: u64 = self
+                .runs
+                .iter()
+                .map(|&(value, number)| value * number)
+                .sum();
+            total as f64 / self.len as f64
+        })
+    }
+
+    /// Linear-interpolation quantile (numpy's default), as over the sorted list.
+    fn quantile(&self, q: f64) -> Option<f64> {
+        if self.len == 0 {
+            return None;
+        }
+        let position = (self.len - 1) as f64 * q;
+        let below = position.floor() as u64;
+        let above = (below + 1).min(self.len - 1);
+        let fraction = position - below as f64;
+        let (low, high) = (self.at(below), self.at(above));
+        Some(low + (high - low) * fraction)
+    }
 }
 
 /// `month` (Date, the first day of the month, UTC), `rating_count` (UInt64), `mean_rating`

@@ -72,7 +72,52 @@ fn profile_ratings(py: Python<'_>, ratings: &PyRatings) -> PyResult<PyDataFrame>
     detached_frame(py, move || eda::profile_ratings(&table))
 }
 
+/// Count, sum and sum of squares of the ratings per key of one batch (`by`: "title",
+/// "user", "month" or "rating"); see `streamrec.spark`. Example:
+/// `partial_moments(pl.DataFrame({"title_id": ["a"], "rating": [4.0]}), "title")`.
+#[pyfunction]
+fn partial_moments(py: Python<'_>, frame: PyDataFrame, by: String) -> PyResult<PyDataFrame> {
+    detached_frame(py, move || eda::partial_moments(&frame.0, &by))
+}
+
+/// The grouping keys of each catalog title for `by` (id and key, a row per genre). Example:
+/// `catalog_keys(sr.read_catalog(), "genre")`.
+#[pyfunction]
+fn catalog_keys(py: Python<'_>, catalog: PyDataFrame, by: String) -> PyResult<PyDataFrame> {
+    detached_frame(py, move || eda::catalog_keys(&catalog.0, &by))
+}
+
+/// `rating_stats_by` finished from sums per key (key, title_count, rating_count, sum,
+/// sum_squares). Example: `rating_stats_from_sums(groups, "platform")`.
+#[pyfunction]
+fn rating_stats_from_sums(
+    py: Python<'_>,
+    groups: PyDataFrame,
+    by: String,
+) -> PyResult<PyDataFrame> {
+    detached_frame(py, move || eda::rating_stats_from_sums(&groups.0, &by))
+}
+
+/// `rating_count_quantiles` from (entity, rating_count, frequency) rows. Example:
+/// `rating_count_quantiles_from_frequencies(frame)`.
+#[pyfunction]
+fn rating_count_quantiles_from_frequencies(
+    py: Python<'_>,
+    frame: PyDataFrame,
+) -> PyResult<PyDataFrame> {
+    detached_frame(py, move || {
+        eda::rating_count_quantiles_from_frequencies(&frame.0)
+    })
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(partial_moments, m)?)?;
+    m.add_function(wrap_pyfunction!(catalog_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(rating_stats_from_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        rating_count_quantiles_from_frequencies,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(rating_histogram, m)?)?;
     m.add_function(wrap_pyfunction!(ratings_per_user, m)?)?;
     m.add_function(wrap_pyfunction!(ratings_per_title, m)?)?;

@@ -6,14 +6,15 @@ use std::sync::{Arc, OnceLock};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pyo3_polars::PyDataFrame;
+use pyo3_polars::{PyDataFrame, PySeries};
 
 use super::convert::detached_frame;
 use super::to_py_err;
 use crate::ratings::{
-    read_ratings_sources_with, refuse_repeat_at_positions, DuplicatePolicy, RatingsFormat,
-    RatingsTable,
+    self as ratings_core, detect_format_of_bytes, read_ratings_sources_with,
+    refuse_repeat_at_positions, DuplicatePolicy, RatingsFormat, RatingsTable,
 };
+use crate::{Error, Result};
 
 /// Ratings as a compact typed table (dense user and title indexes with their id maps).
 ///
@@ -268,8 +269,93 @@ fn py_read_ratings(
         .map_err(to_py_err)
 }
 
+/// What a piece of a ratings file read into: its rows, or the 1-based position of its first
+/// bad row within the piece and what is wrong with it.
+type PieceResult = (Option<PyDataFrame>, Option<u64>, Option<String>);
+
+/// A piece's table as the rows a Spark DataFrame holds: user_id, title_id, rating,
+/// timestamp, date; a bad row as its position and message; other errors raised.
+fn piece_result(table: Result<RatingsTable>) -> PyResult<PieceResult> {
+    match table {
+        Ok(table) => {
+            let frame = table
+                .to_dataframe()
+                .and_then(|frame| {
+                    Ok(frame.select(["user_id", "title_id", "rating", "timestamp", "date"])?)
+                })
+                .map_err(to_py_err)?;
+            Ok((Some(PyDataFrame(frame)), None, None))
+        }
+        Err(Error::Record { line, message, .. }) => Ok((None, Some(line), Some(message))),
+        Err(other) => Err(to_py_err(other)),
+    }
+}
+
+/// Reads some lines of a delimited ratings file (a Spark task's share of it) under the file's
+/// `header` (None for u.data), with the rules of `read_ratings`. Returns `(frame, None, None)`,
+/// or `(None, row, message)` for the first bad line (`row` 1-based within `lines`); raises
+/// ValueError for a bad header. Used by `streamrec.spark`.
+#[pyfunction]
+#[pyo3(signature = (path, header, lines, format))]
+fn read_rating_lines(
+    py: Python<'_>,
+    path: PathBuf,
+    header: Option<String>,
+    lines: PySeries,
+    format: &str,
+) -> PyResult<PieceResult> {
+    let format: RatingsFormat = format.parse().map_err(to_py_err)?;
+    let PySeries(lines) = lines;
+    let lines = lines.str().map_err(|e| to_py_err(e.into()))?;
+    let table = py.detach(|| {
+        let rows = lines.iter().map(|line| line.unwrap_or(""));
+        ratings_core::read_rating_lines(&path, header.as_deref(), rows, format)
+    });
+    piece_result(table)
+}
+
+/// Reads a batch of a Parquet ratings file's rows (a Spark task's share of it) with the rules
+/// of `read_ratings`; returns as `read_rating_lines` does (`row` 1-based within the batch).
+#[pyfunction]
+fn read_rating_batch(py: Python<'_>, path: PathBuf, frame: PyDataFrame) -> PyResult<PieceResult> {
+    let PyDataFrame(frame) = frame;
+    piece_result(py.detach(|| ratings_core::read_rating_frame(&path, &frame)))
+}
+
+/// Reads one whole ratings file from its bytes, exactly as `read_ratings([path], format)`
+/// reads it from disk (same errors, lines numbered in the file). Returns a frame of
+/// user_id, title_id, rating, timestamp, date.
+#[pyfunction]
+#[pyo3(signature = (path, data, format="auto"))]
+fn read_ratings_bytes(
+    py: Python<'_>,
+    path: PathBuf,
+    data: &[u8],
+    format: &str,
+) -> PyResult<PyDataFrame> {
+    let format: RatingsFormat = format.parse().map_err(to_py_err)?;
+    let table = py
+        .detach(|| ratings_core::read_ratings_bytes(&path, data, format))
+        .map_err(to_py_err)?;
+    piece_result(Ok(table)).map(|(frame, _, _)| frame.expect("a table read without error"))
+}
+
+/// The format `read_ratings(format="auto")` gives a file that starts with `first_bytes`
+/// (its first KiB or so): "henry", "movielens", "movielens-csv" or "parquet"; ValueError
+/// naming the file for a header it does not know.
+#[pyfunction]
+fn detect_ratings_format(path: PathBuf, first_bytes: &[u8]) -> PyResult<&'static str> {
+    detect_format_of_bytes(&path, first_bytes)
+        .map(RatingsFormat::name)
+        .map_err(to_py_err)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRatings>()?;
     m.add_function(wrap_pyfunction!(py_read_ratings, m)?)?;
+    m.add_function(wrap_pyfunction!(read_rating_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(read_rating_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(read_ratings_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_ratings_format, m)?)?;
     Ok(())
 }

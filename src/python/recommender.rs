@@ -4,7 +4,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use numpy::{
+    AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2, PyReadonlyArray1,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -16,7 +19,7 @@ use super::to_py_err;
 use crate::catalog::{Catalog, CatalogSource};
 use crate::evaluation;
 use crate::recommender::similar::{check_weight, ContentIndex, DEFAULT_WEIGHT};
-use crate::recommender::{EpochReport, SvdModel, SvdParams};
+use crate::recommender::{EpochReport, FactorModel, SvdModel, SvdParams};
 
 /// The largest count a parameter accepts (`n`, `n_factors`, `n_epochs`): any the machine can
 /// index; beyond what the data holds it changes nothing (`n` above the number of titles
@@ -471,6 +474,91 @@ impl PySvd {
         ))
     }
 
+    /// A model from factors trained elsewhere (Spark MLlib's ALS, see `streamrec.spark`).
+    #[staticmethod]
+    #[pyo3(signature = (user_ids, title_ids, user_factors, title_factors, user_biases, title_biases,
+        global_mean, scale, *, rated_user_ids=None, rated_title_ids=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_factors(
+        py: Python<'_>,
+        user_ids: &Bound<'_, PyAny>,
+        title_ids: &Bound<'_, PyAny>,
+        user_factors: PyArrayLike2<'_, f32, AllowTypeChange>,
+        title_factors: PyArrayLike2<'_, f32, AllowTypeChange>,
+        user_biases: Option<PyArrayLike1<'_, f32, AllowTypeChange>>,
+        title_biases: Option<PyArrayLike1<'_, f32, AllowTypeChange>>,
+        global_mean: f32,
+        scale: (f32, f32),
+        rated_user_ids: Option<&Bound<'_, PyAny>>,
+        rated_title_ids: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySvd> {
+        let user_ids = user_keys(user_ids)?;
+        let title_ids: Vec<String> = title_keys(title_ids)?
+            .as_strs()?
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for (name, shape, ids) in [
+            ("user_factors", user_factors.shape(), user_ids.len()),
+            ("title_factors", title_factors.shape(), title_ids.len()),
+        ] {
+            if shape[0] != ids {
+                return Err(to_py_err(crate::Error::invalid(
+                    name,
+                    format!("shape {shape:?}"),
+                    format!("({ids}, n_factors): one row per id"),
+                )));
+            }
+        }
+        let rated = match (rated_user_ids, rated_title_ids) {
+            (None, None) => None,
+            (Some(users), Some(titles)) => {
+                let titles: Vec<String> = title_keys(titles)?
+                    .as_strs()?
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                Some((user_keys(users)?, titles))
+            }
+            _ => {
+                return Err(to_py_err(crate::Error::invalid(
+                    "rated",
+                    "only one of rated_user_ids and rated_title_ids",
+                    "both (the pairs of the training ratings) or neither",
+                )))
+            }
+        };
+        let parts = FactorModel {
+            n_factors: user_factors.shape()[1],
+            user_factors: user_factors.as_array().iter().copied().collect(),
+            title_factors: title_factors.as_array().iter().copied().collect(),
+            user_biases: user_biases.map(|b| b.as_array().to_vec()),
+            title_biases: title_biases.map(|b| b.as_array().to_vec()),
+            user_ids,
+            title_ids,
+            global_mean,
+            scale,
+            rated,
+        };
+        let model = py
+            .detach(|| SvdModel::from_factors(parts))
+            .map_err(to_py_err)?;
+        Ok(PySvd {
+            params: model.params().clone(),
+            model: Some(Arc::new(model)),
+        })
+    }
+
+    #[getter]
+    fn user_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        Ok(PyArray1::from_slice(py, self.model()?.user_counts()))
+    }
+
+    #[getter]
+    fn title_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        Ok(PyArray1::from_slice(py, self.model()?.title_counts()))
+    }
+
     fn get_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         params_dict(py, &self.params)
     }
@@ -510,13 +598,6 @@ impl PySvd {
     #[getter]
     fn item_biases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
         Ok(PyArray1::from_slice(py, self.model()?.item_biases()))
-    }
-
-    /// Training ratings per title, aligned with `title_ids` (0 for a title the model does not
-    /// know).
-    #[getter]
-    fn title_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        Ok(PyArray1::from_slice(py, self.model()?.title_counts()))
     }
 
     #[getter]

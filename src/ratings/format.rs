@@ -27,6 +27,17 @@ pub enum RatingsFormat {
 
 impl RatingsFormat {
     pub const ACCEPTED: &'static str = "auto, henry, movielens, movielens-csv, parquet";
+
+    /// The name [`RatingsFormat::from_str`] reads back.
+    pub fn name(self) -> &'static str {
+        match self {
+            RatingsFormat::Auto => "auto",
+            RatingsFormat::Henry => "henry",
+            RatingsFormat::MovieLens => "movielens",
+            RatingsFormat::MovieLensCsv => "movielens-csv",
+            RatingsFormat::Parquet => "parquet",
+        }
+    }
 }
 
 impl FromStr for RatingsFormat {
@@ -54,7 +65,7 @@ pub(super) fn detect_format(path: &Path) -> Result<RatingsFormat> {
     if extension.eq_ignore_ascii_case("parquet") {
         return Ok(RatingsFormat::Parquet);
     }
-    let mut first_line = Vec::new();
+    let mut first_bytes = Vec::new();
     {
         use std::io::Read;
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -63,8 +74,14 @@ pub(super) fn detect_format(path: &Path) -> Result<RatingsFormat> {
             .take(4096)
             .read(&mut buffer)
             .map_err(|e| Error::io(path, e))?;
-        first_line.extend_from_slice(&buffer[..read]);
+        first_bytes.extend_from_slice(&buffer[..read]);
     }
+    detect_format_of_bytes(path, &first_bytes)
+}
+
+/// The format of a file from its first bytes (a few KiB are enough): Parquet by its magic
+/// bytes, else from the first line; `path` only names the file in the error.
+pub fn detect_format_of_bytes(path: &Path, first_line: &[u8]) -> Result<RatingsFormat> {
     if first_line.starts_with(b"PAR1") {
         return Ok(RatingsFormat::Parquet);
     }

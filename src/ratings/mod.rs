@@ -14,9 +14,10 @@
 //! Where things are: [`RatingsTable`] in `table.rs` (its aggregates in `stats.rs`, its
 //! DataFrames in `frame.rs`); the formats and their detection in `format.rs`; which files a
 //! source names in `source.rs`; the reader in `read.rs`, over `csv/` (the chunked parse: the
-//! Henry fast path, general rows, fields) and `parquet.rs`; id interning in `intern.rs` and the
-//! merge of parsed chunks in `chunk.rs`; repeated (user, title) pairs in `duplicates.rs`; the
-//! Henry-shaped generator in [`synth`].
+//! Henry fast path, general rows, fields) and `parquet.rs`; a file read in pieces (its bytes,
+//! some of its lines, a batch of its rows: what a Spark task holds) in `pieces.rs`; id
+//! interning in `intern.rs` and the merge of parsed chunks in `chunk.rs`; repeated (user,
+//! title) pairs in `duplicates.rs`; the Henry-shaped generator in [`synth`].
 
 mod chunk;
 mod csv;
@@ -26,6 +27,7 @@ mod frame;
 mod intern;
 pub mod movielens;
 mod parquet;
+mod pieces;
 mod read;
 mod source;
 mod stats;
@@ -36,9 +38,10 @@ mod tests;
 mod train_test;
 
 pub use duplicates::{refuse_repeat_at_positions, DuplicatePolicy, Repeat, DUPLICATE_POLICIES};
-pub use format::RatingsFormat;
+pub use format::{detect_format_of_bytes, RatingsFormat};
 pub use frame::{title_ids_as_text, user_ids_as_integers};
 pub use movielens::{read_movielens_split, read_udata, MOVIELENS_SPLITS};
+pub use pieces::{read_rating_frame, read_rating_lines, read_ratings_bytes};
 pub use read::{
     read_ratings, read_ratings_source, read_ratings_sources, read_ratings_sources_with,
     read_ratings_with,

@@ -24,6 +24,32 @@ pub(super) fn read_parquet_into(
     let frame = ParquetReader::new(file)
         .finish()
         .map_err(|e| Error::record(path, 0, format!("not a readable Parquet file: {e}")))?;
+    append_rating_frame(path, &frame, table, interner)
+}
+
+/// [`read_parquet_into`] from the file's bytes, already in memory.
+pub(super) fn read_parquet_bytes_into(
+    path: &Path,
+    bytes: &[u8],
+    table: &mut RatingsTable,
+    interner: &mut Interner,
+) -> Result<(f32, f32)> {
+    let frame = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| Error::record(path, 0, format!("not a readable Parquet file: {e}")))?;
+    append_rating_frame(path, &frame, table, interner)
+}
+
+/// Appends the rows of a frame read from a Parquet file (`path` names it in errors): the
+/// columns found by name, cast, and every row checked; `line` in errors is the 1-based row of
+/// `frame`. Returns the scale of the ratings' rule (whole stars when every rating is a whole
+/// number from 1, else half stars).
+pub(super) fn append_rating_frame(
+    path: &Path,
+    frame: &DataFrame,
+    table: &mut RatingsTable,
+    interner: &mut Interner,
+) -> Result<(f32, f32)> {
     let names: Vec<String> = frame
         .get_column_names()
         .iter()

@@ -65,7 +65,8 @@
 //! Beyond Surprise: [`SvdModel::recommend`], [`SvdModel::similar_titles`],
 //! [`SvdModel::recommend_for_ratings`] (fold-in of a new user), [`SvdModel::partial_fit`]
 //! (warm start on new ratings), and [`SvdModel::save`] / [`SvdModel::load`] (a versioned,
-//! checksummed binary file carrying the id maps).
+//! checksummed binary file carrying the id maps). [`SvdModel::from_factors`] builds a model
+//! from factors trained elsewhere (Spark's ALS), which then does all of the above.
 //!
 //! # Layout
 //!
@@ -74,13 +75,15 @@
 //! `schedule` the block schedule, `layout` the rows training works on, `kernel` every
 //! `unsafe` (the SIMD kernels and the parallel counting sort), `predict`, `topk` and
 //! `fold_in` the answers, `similar` the similar titles (the factors blended with a content
-//! index of the catalog), and `model_file` the file format.
+//! index of the catalog), `model_file` the file format, and `from_factors` models trained
+//! elsewhere.
 
 use std::path::Path;
 
 use crate::Result;
 
 mod fold_in;
+mod from_factors;
 mod kernel;
 mod layout;
 mod model;
@@ -96,6 +99,7 @@ mod triplets;
 #[cfg(test)]
 mod tests;
 
+pub use from_factors::FactorModel;
 pub use model::{EpochReport, Prediction, Progress, SvdModel};
 pub use model_file::{checksum, FORMAT_VERSION};
 pub use params::{strata_for, Rates, SvdParams};

@@ -137,18 +137,22 @@ impl SvdModel {
         &self.item_factors
     }
 
-    /// Training ratings per title (aligned with [`SvdModel::title_ids`]; 0 for a title the
-    /// model does not know).
-    pub fn title_counts(&self) -> &[u32] {
-        &self.item_counts
-    }
-
     pub fn user_biases(&self) -> &[f32] {
         &self.user_biases
     }
 
     pub fn item_biases(&self) -> &[f32] {
         &self.item_biases
+    }
+
+    /// Training ratings of each user; 0 for a user in the id map the model does not know.
+    pub fn user_counts(&self) -> &[u32] {
+        &self.user_counts
+    }
+
+    /// Training ratings of each title; 0 for a title in the id map the model does not know.
+    pub fn title_counts(&self) -> &[u32] {
+        &self.item_counts
     }
 
     /// Training RMSE of every epoch run so far (fit, then any partial fits).

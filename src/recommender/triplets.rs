@@ -35,6 +35,17 @@ impl<'a> TripletSource<'a> {
         }
     }
 
+    /// Ratings given as parallel columns of dense indexes (rows of a model) and values.
+    pub(super) fn of_indexes(users: &'a [u32], titles: &'a [u32], ratings: &'a [f32]) -> Self {
+        TripletSource {
+            users,
+            titles,
+            ratings,
+            user_map: None,
+            title_map: None,
+        }
+    }
+
     /// The same ratings, their table's user and title indexes read through `user_map` and
     /// `title_map` (the model index of each).
     pub(super) fn through(self, user_map: &'a [u32], title_map: &'a [u32]) -> Self {

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from .artifacts import (
     check_data_dir,
     default_data_dir,
     load_artifacts,
+    load_model,
     read_manifest,
 )
 
@@ -295,6 +297,8 @@ def serve(
     rebuild: bool = False,
     ui: bool = True,
     max_body_bytes: int | None = None,
+    model: str | Path | None = None,
+    scores: str | Path | None = None,
     progress: Callable[[str], None] = print,
 ) -> None:
     """Builds the artifacts if needed (``n_ratings`` ratings, default the full 11,024,289), loads
@@ -306,24 +310,34 @@ def serve(
     loaded raise :class:`~streamrec.server.artifacts.ArtifactsError` (which says to rebuild). The
     URLs are printed once the server listens; ``ui=False`` serves (and prints) the API only.
     ``max_body_bytes`` is the request body limit (None: the API's default, 64 KB).
+    ``model``: serve this model file instead (trained here or exported from Spark by
+    ``streamrec spark train``), with the bundled catalog scored by ``scores`` (a ``movieId,score``
+    CSV; default the bundled scores); nothing is built then.
 
     Example::
 
         serve(port=8001, data_dir="/tmp/sr", n_ratings=200_000)
+        serve(port=8002, model="als.svd", scores="scores.csv")
     """
     started = time.perf_counter()
     data_dir = check_data_dir(Path(data_dir).expanduser() if data_dir else default_data_dir())
     sock = bind_socket(host, port)
     try:
-        manifest = read_manifest(data_dir)
-        built = (manifest or {}).get("n_ratings", FULL_RATINGS)
-        wanted = n_ratings if n_ratings is not None else built
-        if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
-            build_artifacts(data_dir, wanted, progress=progress)
-            started = time.perf_counter()
+        if model is not None:
+            source = Path(model).expanduser()
+            load = partial(load_model, source, scores)
+        else:
+            manifest = read_manifest(data_dir)
+            built = (manifest or {}).get("n_ratings", FULL_RATINGS)
+            wanted = n_ratings if n_ratings is not None else built
+            if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
+                build_artifacts(data_dir, wanted, progress=progress)
+                started = time.perf_counter()
+            source = data_dir
+            load = partial(load_artifacts, data_dir)
         # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            loading = pool.submit(load_artifacts, data_dir)
+            loading = pool.submit(load)
             import uvicorn
 
             from .. import api  # noqa: F401 (imported here to overlap with the loading)
@@ -332,7 +346,7 @@ def serve(
         app = create_server_app(catalog, model, users, ui=ui, max_body_bytes=max_body_bytes)
         freeze_heap_after_startup(app)
         progress(
-            f"streamrec: artifacts loaded from {data_dir} in {time.perf_counter() - started:.2f}s"
+            f"streamrec: artifacts loaded from {source} in {time.perf_counter() - started:.2f}s"
         )
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, loop=EVENT_LOOP, backlog=BACKLOG

@@ -350,3 +350,44 @@ def _damaged(name: str, data_dir: Path, cause: str) -> ArtifactsError:
         "are damaged or incomplete: rebuild them with `streamrec serve --rebuild` "
         f"(or `streamrec build --data-dir {data_dir}`)"
     )
+
+
+def model_sample_users(model: Any, n: int = SAMPLE_USERS) -> list[dict[str, Any]]:
+    """Example users for the UI from a model alone (``streamrec serve --model``): a spread of
+    activity levels among the users it knows, most active first; no favourites (a model keeps
+    which titles a user rated, not how).
+
+    Example::
+
+        model_sample_users(sr.SVD.load("model.svd"))[0]  # {'user_id': 405, 'n_ratings': 737, ...}
+    """
+    import numpy as np
+
+    counts = np.asarray(model.user_counts)
+    known = np.flatnonzero(counts > 0)
+    order = known[np.argsort(-counts[known], kind="stable")]
+    if len(order) > n:
+        order = order[np.linspace(0, len(order) - 1, n).round().astype(int)]
+    user_ids = np.asarray(model.user_ids)
+    return [
+        {"user_id": int(user_ids[i]), "n_ratings": int(counts[i]), "favourites": []} for i in order
+    ]
+
+
+def load_model(model_path: str | Path, scores: str | Path | None = None) -> tuple[Any, Any, list]:
+    """What ``streamrec serve --model`` serves: the bundled catalog (scored by ``scores``, a
+    ``movieId,score`` CSV such as ``streamrec spark score --scores-csv`` writes, else the
+    bundled scores), the model file (trained here or exported from Spark) and its example users.
+
+    Example::
+
+        catalog, model, users = load_model("als.svd", scores="scores.csv")
+    """
+    import streamrec as sr
+
+    model_path = Path(model_path).expanduser()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        model_loading = pool.submit(sr.SVD.load, str(model_path))
+        catalog = sr.Catalog(scores=str(scores) if scores else "bundled")
+        model = model_loading.result()
+    return catalog, model, model_sample_users(model)

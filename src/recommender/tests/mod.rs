@@ -2,6 +2,7 @@
 
 mod answers;
 mod divergence;
+mod from_factors;
 mod kernel;
 mod model_file;
 mod params;
