@@ -543,10 +543,10 @@ impl PySvd {
         let model = py
             .detach(|| SvdModel::from_factors(parts))
             .map_err(to_py_err)?;
-        Ok(PySvd {
-            params: model.params().clone(),
-            model: Some(Arc::new(model)),
-        })
+        Ok(PySvd::with_model(
+            model.params().clone(),
+            Some(Arc::new(model)),
+        ))
     }
 
     #[getter]
