@@ -17,19 +17,21 @@ from collections.abc import Iterable as _Iterable
 from pathlib import Path
 
 from . import _core, eda, evaluation
-from ._core import SVD, Catalog, Prediction, Ratings, read_catalog
+from ._core import SVD, BayesianSVDpp, Catalog, Prediction, Ratings, load_model, read_catalog
 from ._core import PLATFORMS
 
 __all__ = [
     "PLATFORMS",
     "SVD",
     "TUNED_SVD_PARAMS",
+    "BayesianSVDpp",
     "Catalog",
     "Prediction",
     "Ratings",
     "bundled_data_dir",
     "eda",
     "evaluation",
+    "load_model",
     "read_catalog",
     "read_ratings",
     "synth",

@@ -25,6 +25,17 @@ pub struct PyPrediction {
     was_impossible: bool,
 }
 
+impl PyPrediction {
+    pub(super) fn new(uid: i64, iid: String, prediction: crate::recommender::Prediction) -> Self {
+        PyPrediction {
+            uid,
+            iid,
+            est: prediction.est as f64,
+            was_impossible: prediction.was_impossible,
+        }
+    }
+}
+
 #[pymethods]
 impl PyPrediction {
     fn __repr__(&self) -> String {
@@ -74,6 +85,13 @@ pub struct PySvd {
 }
 
 impl PySvd {
+    pub(super) fn from_model(model: SvdModel) -> Self {
+        PySvd {
+            params: model.params().clone(),
+            model: Some(Arc::new(model)),
+        }
+    }
+
     fn model(&self) -> PyResult<&Arc<SvdModel>> {
         self.model.as_ref().ok_or_else(|| {
             PyRuntimeError::new_err("this SVD is not fitted yet: call fit(ratings) first")
@@ -360,10 +378,7 @@ impl PySvd {
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PySvd> {
         let model = py.detach(|| SvdModel::load(&path)).map_err(to_py_err)?;
-        Ok(PySvd {
-            params: model.params().clone(),
-            model: Some(Arc::new(model)),
-        })
+        Ok(PySvd::from_model(model))
     }
 
     fn get_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
