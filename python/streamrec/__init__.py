@@ -17,8 +17,16 @@ from collections.abc import Iterable as _Iterable
 from pathlib import Path
 
 from . import _core, eda, evaluation
-from ._core import SVD, BayesianSVDpp, Catalog, Prediction, Ratings, load_model, read_catalog
-from ._core import PLATFORMS
+from ._core import (
+    PLATFORMS,
+    SVD,
+    BayesianSVDpp,
+    Catalog,
+    Prediction,
+    Ratings,
+    load_model,
+    read_catalog,
+)
 
 __all__ = [
     "PLATFORMS",
