@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
 import streamrec as sr
 from streamrec import evaluation as ev
 
