@@ -92,6 +92,7 @@ def small_artifacts(tmp_path_factory) -> Path:
         SMALL_RATINGS,
         n_factors=SMALL_FACTORS,
         n_epochs=SMALL_EPOCHS,
+        model="svd",
         progress=lambda _: None,
     )
     return data_dir

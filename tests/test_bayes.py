@@ -192,3 +192,51 @@ def test_error_paths(splits):
         model.recommend_for_ratings([("50", 9.0)])
     with pytest.raises(KeyError):
         model.recommend_for_ratings([("no such title", 4.0)])
+
+
+def test_server_auto_choice_manifest_and_health(tmp_path):
+    from fastapi.testclient import TestClient
+    from streamrec.api import create_app
+    from streamrec.server import build_artifacts, load_artifacts, model_detail, read_manifest
+
+    data_dir = tmp_path / "artifacts"
+    manifest = build_artifacts(data_dir, 50_000, model="auto", progress=lambda _: None)
+    selection = manifest["selection"]
+    assert manifest["model"] == min(("svd", "bayes"), key=lambda k: selection[f"{k}_rmse"])
+    assert selection["held_out"] == 1_000  # 2% of 50,000
+    assert 0.3 < selection["bayes_rmse"] < 1.5 and 0.3 < selection["svd_rmse"] < 1.5
+    assert read_manifest(data_dir)["model_file"] == manifest["model_file"]
+    catalog, model, _ = load_artifacts(data_dir)
+    assert isinstance(model, sr.BayesianSVDpp if manifest["model"] == "bayes" else sr.SVD)
+    detail = model_detail(manifest)
+    assert "held-out" in detail
+    health = TestClient(create_app(catalog, model, model_detail=detail)).get("/health").json()
+    assert health["model"] == manifest["model"]
+    assert health["model_detail"] == detail
+
+    # A saved model of the other kind is served as is (the file-path form of --model).
+    other = tmp_path / "other.model"
+    train = pl.DataFrame(
+        {"user_id": [1, 1, 2, 2, 3], "title_id": ["ns1", "ns2", "ns1", "ns3", "ns2"]}
+    ).with_columns(rating=pl.Series([4.0, 3.0, 5.0, 2.0, 4.5]))
+    kind = sr.SVD if manifest["model"] == "bayes" else sr.BayesianSVDpp
+    kind(random_state=0).fit(train).save(other)
+    _, served, _ = load_artifacts(data_dir, other)
+    assert isinstance(served, kind)
+
+
+def test_previous_manifest_still_loads(tmp_path):
+    import json
+
+    from streamrec.server import build_artifacts, load_artifacts, read_manifest
+
+    data_dir = tmp_path / "artifacts"
+    manifest = build_artifacts(data_dir, 20_000, model="svd", n_epochs=2, progress=lambda _: None)
+    assert manifest["model_file"] == "model.svd"
+    old = {k: v for k, v in manifest.items() if not k.startswith("model")}
+    old["version"] = 1
+    (data_dir / "manifest.json").write_text(json.dumps(old))
+    again = read_manifest(data_dir)
+    assert again["model"] == "svd" and again["model_request"] == "svd"
+    _, model, _ = load_artifacts(data_dir)
+    assert isinstance(model, sr.SVD)

@@ -7,7 +7,9 @@ Example::
     streamrec etl --out /tmp/etl
     streamrec synth /tmp/ratings --ratings 100000
     streamrec train /tmp/ratings --out /tmp/model.svd --epochs 10
-    streamrec serve --ratings 1000000
+    streamrec train /tmp/ratings --model bayes --out /tmp/model.bayes --samples 50
+    streamrec serve --ratings 1000000               # --model auto: the better of svd and bayes
+    streamrec serve --model /tmp/model.bayes        # a saved model of either kind, as is
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Ratings -> trained SVD model saved to a file."""
+    """Ratings -> trained model (``--model svd`` or ``bayes``) saved to a file."""
     import streamrec as sr
 
     started = time.perf_counter()
@@ -127,17 +129,28 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"read {len(ratings):,} ratings ({ratings.n_users:,} users, {ratings.n_titles:,} titles)"
         f" in {time.perf_counter() - started:.1f}s"
     )
-    model = sr.SVD(
-        n_factors=args.factors,
-        n_epochs=args.epochs,
-        lr_all=args.lr,
-        reg_all=args.reg,
-        random_state=args.seed,
-    )
+    if args.model == "bayes":
+        model: Any = sr.BayesianSVDpp(
+            n_factors=args.factors or 10,
+            n_samples=args.samples,
+            burn_in=args.burn_in,
+            implicit_every=args.implicit_every,
+            random_state=args.seed,
+        )
+        step = "sweep"
+    else:
+        model = sr.SVD(
+            n_factors=args.factors or 100,
+            n_epochs=args.epochs,
+            lr_all=args.lr,
+            reg_all=args.reg,
+            random_state=args.seed,
+        )
+        step = "epoch"
     started = time.perf_counter()
 
-    def report(epoch: int, total: int, train_rmse: float) -> None:
-        print(f"  epoch {epoch}/{total}: train RMSE {train_rmse:.4f}", flush=True)
+    def report(done: int, total: int, train_rmse: float) -> None:
+        print(f"  {step} {done}/{total}: train RMSE {train_rmse:.4f}", flush=True)
 
     model.fit(ratings, progress=report)
     print(f"trained in {time.perf_counter() - started:.1f}s")
@@ -165,6 +178,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         n_ratings=args.ratings,
         rebuild=args.rebuild,
         ui=not args.no_ui,
+        model=args.model,
     )
     return 0
 
@@ -196,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--rebuild", action="store_true", help="rebuild the artifacts")
     serve.add_argument("--no-ui", action="store_true", help="serve the API only")
+    serve.add_argument(
+        "--model",
+        default="auto",
+        help="auto (default: the more accurate of svd and bayes on 2%% held-out ratings, retrained "
+        "on all), svd, bayes, or the path of a saved model file of either kind",
+    )
     serve.set_defaults(run=cmd_serve)
 
     build = commands.add_parser("build", help="build the server's artifacts and stop")
@@ -224,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--files", type=_positive_int, default=8)
     synth.set_defaults(run=cmd_synth)
 
-    train = commands.add_parser("train", help="ratings -> trained SVD model file")
+    train = commands.add_parser("train", help="ratings -> trained model file (SVD or Bayesian)")
     train.add_argument("ratings", help="a ratings file, folder or glob")
     train.add_argument("--out", required=True, help="model file to write")
     train.add_argument(
@@ -232,8 +252,21 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         choices=["auto", "henry", "movielens", "movielens-csv", "parquet"],
     )
-    train.add_argument("--factors", type=_positive_int, default=100)
-    train.add_argument("--epochs", type=_positive_int, default=20)
+    train.add_argument(
+        "--model", choices=["svd", "bayes"], default="svd", help="SVD or Bayesian SVD++"
+    )
+    train.add_argument(
+        "--factors", type=_positive_int, default=None, help="default 100 (svd), 10 (bayes)"
+    )
+    train.add_argument("--epochs", type=_positive_int, default=20, help="svd")
+    train.add_argument("--samples", type=_positive_int, default=200, help="bayes: kept samples")
+    train.add_argument("--burn-in", type=int, default=20, help="bayes: discarded sweeps")
+    train.add_argument(
+        "--implicit-every",
+        type=_positive_int,
+        default=1,
+        help="bayes: implicit draws every m sweeps",
+    )
     train.add_argument("--lr", type=float, default=0.005)
     train.add_argument("--reg", type=float, default=0.02)
     train.add_argument("--seed", type=int, default=0)

@@ -24,12 +24,29 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "MODEL_LABELS",
     "InvalidRatingsError",
     "ServiceError",
     "StreamrecService",
     "UnknownIdError",
+    "model_kind",
     "short_repr",
 ]
+
+#: How each model kind is named to people.
+MODEL_LABELS = {"svd": "SVD", "bayes": "Bayesian SVD++"}
+
+
+def model_kind(model: Any) -> str:
+    """``bayes`` for a :class:`streamrec.BayesianSVDpp`, ``svd`` for an :class:`streamrec.SVD`.
+
+    Example::
+
+        model_kind(sr.SVD())  # 'svd'
+    """
+    from . import _core
+
+    return "bayes" if isinstance(model, _core.BayesianSVDpp) else "svd"
 
 
 class ServiceError(Exception):
@@ -86,9 +103,20 @@ class StreamrecService:
         service.similar("ns1", n=5)["items"][0]["title"]
     """
 
-    def __init__(self, catalog: Any, model: Any, sample_users: Sequence[int] | None = None):
+    def __init__(
+        self,
+        catalog: Any,
+        model: Any,
+        sample_users: Sequence[int] | None = None,
+        model_detail: str | None = None,
+    ):
         self.catalog = catalog
         self.model = model
+        #: ``svd`` or ``bayes``: which model answers (``/health`` and the UI say it).
+        self.model_kind = model_kind(model)
+        self.model_label = MODEL_LABELS[self.model_kind]
+        #: How the model was chosen or trained (e.g. the validation of ``serve --model auto``).
+        self.model_detail = model_detail or self.model_label
         frame = catalog.to_polars()
         self.n_titles = frame.height
         years = frame.get_column("release_year")

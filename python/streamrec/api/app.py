@@ -58,13 +58,15 @@ def create_app(
     sample_users: Sequence[int] | None = None,
     ui_status: Callable[[], str] | None = None,
     fast_queries: bool = True,
+    model_detail: str | None = None,
 ) -> FastAPI:
     """Builds the FastAPI app over a loaded catalog and model.
 
     ``sample_users`` are the users offered in the UI's dropdown (default: the model's first 200).
     ``ui_status`` is a callable returning the UI's state for ``/health`` (default: ``"off"``); the
     server mounts the UI itself (see :mod:`streamrec.server`). ``fast_queries=False`` leaves every
-    request to FastAPI (see :class:`~streamrec.api.fast.FastQueries`).
+    request to FastAPI (see :class:`~streamrec.api.fast.FastQueries`). ``model`` is an
+    ``SVD`` or a ``BayesianSVDpp``; ``model_detail`` says how it was chosen (``/health``).
 
     Example::
 
@@ -72,12 +74,13 @@ def create_app(
         client = TestClient(create_app(sr.Catalog(), model))
         client.get("/get_count_platform", params={"platform": "netflix"}).json()["count"]
     """
-    service = StreamrecService(catalog, model, sample_users=sample_users)
+    service = StreamrecService(catalog, model, sample_users=sample_users, model_detail=model_detail)
     app = FastAPI(
         title="streamrec",
         version=__version__,
         description=(
-            "Catalog queries over four streaming platforms and SVD recommendations, "
+            f"Catalog queries over four streaming platforms and {service.model_label} "
+            "recommendations, "
             "served from a Rust core. The UI is at [/ui](/ui)."
         ),
     )
@@ -249,9 +252,11 @@ def _add_health_route(
 ) -> None:
     @app.get("/health", response_model=Health, tags=["meta"])
     async def health() -> dict[str, Any]:
-        """Liveness, sizes, and whether the UI is mounted yet."""
+        """Liveness, sizes, which model answers, and whether the UI is mounted yet."""
         return {
             "status": "ok",
+            "model": service.model_kind,
+            "model_detail": service.model_detail,
             "version": __version__,
             "titles": service.n_titles,
             "users": service.n_users,

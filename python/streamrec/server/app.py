@@ -27,10 +27,13 @@ from typing import Any
 
 from .artifacts import (
     FULL_RATINGS,
+    MODEL_CHOICES,
     build_artifacts,
     default_data_dir,
     load_artifacts,
+    model_detail,
     read_manifest,
+    retrain_model,
 )
 
 # The asyncio event loop, not uvloop (uvicorn's "auto" choice when it is installed): under load, uvloop
@@ -114,7 +117,12 @@ class LazyUI:
 
 
 def create_server_app(
-    catalog: Any, model: Any, sample_users: list[dict[str, Any]] | None = None, *, ui: bool = True
+    catalog: Any,
+    model: Any,
+    sample_users: list[dict[str, Any]] | None = None,
+    *,
+    ui: bool = True,
+    model_detail: str | None = None,
 ) -> Any:
     """The API app with the UI mounted at ``/ui`` (built in the background at start-up).
 
@@ -136,7 +144,11 @@ def create_server_app(
 
         lazy_ui = LazyUI(build_blocks)
     app = create_app(
-        catalog, model, sample_users=user_ids, ui_status=lazy_ui.status if lazy_ui else None
+        catalog,
+        model,
+        sample_users=user_ids,
+        ui_status=lazy_ui.status if lazy_ui else None,
+        model_detail=model_detail,
     )
     if lazy_ui is not None:
         app.mount("/ui", lazy_ui)
@@ -191,12 +203,18 @@ def serve(
     *,
     rebuild: bool = False,
     ui: bool = True,
+    model: str = "auto",
     progress: Callable[[str], None] = print,
 ) -> None:
     """Builds the artifacts if needed (``n_ratings`` ratings, default the full 11,024,289), loads
     them, and serves the API and the UI until interrupted.
 
     ``n_ratings`` different from what was built triggers a rebuild; None uses whatever is built.
+    ``model``: ``auto`` (default: the more accurate of SVD and the Bayesian SVD++ on a held-out
+    2% of the ratings, retrained on all of them; see ``train_model``), ``svd``, ``bayes``, or the
+    path of a saved model of either kind (served as is). Artifacts built for another choice keep
+    their catalog and ratings and only retrain the model; the choice is made once, when the
+    artifacts are built, and later starts load the saved model.
 
     Example::
 
@@ -204,22 +222,37 @@ def serve(
     """
     started = time.perf_counter()
     data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    model_path = None if model in MODEL_CHOICES else Path(model).expanduser()
+    if model_path is not None and not model_path.is_file():
+        raise ValueError(
+            f"--model {model!r} is not accepted: give {', '.join(MODEL_CHOICES)} or the path of a "
+            "saved model file (no file there)"
+        )
     manifest = read_manifest(data_dir)
     wanted = n_ratings if n_ratings is not None else (manifest or {}).get("n_ratings", FULL_RATINGS)
     if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
-        build_artifacts(data_dir, wanted, progress=progress)
+        manifest = build_artifacts(
+            data_dir, wanted, model=None if model_path else model, progress=progress
+        )
         started = time.perf_counter()
+    elif model_path is None and manifest.get("model_request") != model:
+        manifest = retrain_model(data_dir, model, progress=progress)
+        started = time.perf_counter()
+    info = {"model_path": str(model_path)} if model_path else manifest
     # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(load_artifacts, data_dir)
+        loading = pool.submit(load_artifacts, data_dir, model_path)
         import uvicorn
 
         from .. import api  # noqa: F401 (imported here to overlap with the loading)
 
-        catalog, model, users = loading.result()
-    app = create_server_app(catalog, model, users, ui=ui)
+        catalog, loaded_model, users = loading.result()
+    from ..service import model_kind
+
+    detail = model_detail({**info, "model": model_kind(loaded_model)})
+    app = create_server_app(catalog, loaded_model, users, ui=ui, model_detail=detail)
     freeze_heap_after_startup(app)
     loaded = time.perf_counter() - started
-    progress(f"streamrec: artifacts loaded from {data_dir} in {loaded:.2f}s")
+    progress(f"streamrec: artifacts loaded from {data_dir} in {loaded:.2f}s; model: {detail}")
     progress(f"streamrec: API docs at http://{host}:{port}/docs, UI at http://{host}:{port}/ui")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=EVENT_LOOP)
