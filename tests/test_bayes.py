@@ -240,3 +240,13 @@ def test_previous_manifest_still_loads(tmp_path):
     assert again["model"] == "svd" and again["model_request"] == "svd"
     _, model, _ = load_artifacts(data_dir)
     assert isinstance(model, sr.SVD)
+
+
+def test_cli_trains_a_bayesian_model(movielens_dir, tmp_path):
+    from streamrec.cli import main
+
+    out = tmp_path / "cli.bayes"
+    args = ["train", str(movielens_dir / "u1.base"), "--format", "movielens", "--out", str(out)]
+    assert main([*args, "--model", "bayes", "--samples", "3", "--burn-in", "1"]) == 0
+    model = sr.load_model(out)
+    assert isinstance(model, sr.BayesianSVDpp) and model.n_kept == 3
