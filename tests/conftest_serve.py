@@ -161,6 +161,8 @@ def served(small_artifacts):
             str(port),
             "--data-dir",
             str(small_artifacts),
+            "--model",
+            "svd",
         ],
         cwd=ROOT,
         env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
