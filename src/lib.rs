@@ -1,5 +1,6 @@
 //! streamrec: the catalogs of four streaming platforms and their ratings turned into a clean
-//! dataset, answered instantly, and recommended from with a parallel SVD model.
+//! dataset, answered instantly, and recommended from with a parallel SVD model or a Bayesian
+//! SVD++ fitted by Gibbs sampling.
 //!
 //! Data flows one way, one folder per stage: files -> tables ([`catalog`], [`ratings`]) ->
 //! indexes and models ([`catalog::Catalog`], [`recommender`]) -> answers ([`eda`],
@@ -13,7 +14,7 @@
 //! use streamrec::catalog::{read_catalog_dir, Catalog};
 //! use streamrec::ratings::synth::{synth_from_catalog, SynthConfig};
 //! use streamrec::ratings::{read_ratings_source, RatingsFormat};
-//! use streamrec::recommender::{SvdModel, SvdParams};
+//! use streamrec::recommender::{BayesParams, BayesSvdppModel, Recommender, SvdModel, SvdParams};
 //!
 //! # fn main() -> streamrec::Result<()> {
 //! // files -> the clean titles table, and its query indexes
@@ -35,6 +36,12 @@
 //! let model = SvdModel::fit(&ratings, &params, None)?;
 //! let top = model.recommend(ratings.user_ids[0], 5, true)?;
 //! assert_eq!(top.len(), 5);
+//!
+//! // or the Bayesian SVD++ (a few Gibbs sweeps here), answering through the same interface
+//! let params = BayesParams { n_samples: 5, burn_in: 2, seed: Some(1), ..BayesParams::default() };
+//! let bayes = BayesSvdppModel::fit(&ratings, &params, None)?;
+//! let served: &dyn Recommender = &bayes;
+//! assert_eq!(served.recommend(ratings.user_ids[0], 5, true)?.len(), 5);
 //! # std::fs::remove_dir_all(&out).ok();
 //! # Ok(())
 //! # }

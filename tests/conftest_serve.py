@@ -92,6 +92,7 @@ def small_artifacts(tmp_path_factory) -> Path:
         SMALL_RATINGS,
         n_factors=SMALL_FACTORS,
         n_epochs=SMALL_EPOCHS,
+        model="svd",
         progress=lambda _: None,
     )
     return data_dir
@@ -160,6 +161,8 @@ def served(small_artifacts):
             str(port),
             "--data-dir",
             str(small_artifacts),
+            "--model",
+            "svd",
         ],
         cwd=ROOT,
         env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},

@@ -2,6 +2,7 @@
 
 import os as _os
 from collections.abc import Callable as _Callable
+from collections.abc import Iterable as _Iterable
 from collections.abc import Mapping as _Mapping
 from typing import Any as _Any
 from typing import TypeAlias as _TypeAlias
@@ -611,6 +612,200 @@ class SVD:
     def title_ids(self) -> list[str]: ...
     @property
     def scale(self) -> tuple[float, float]: ...
+
+class BayesianSVDpp:
+    """Bayesian SVD++ ("flipped", Rendle, Zhang & Koren 2019): a factorization machine fitted
+    by Gibbs sampling (MCMC) as libFM / myFM do it, with relation blocks, on all cores and
+    bit-reproducible for a ``random_state`` on any number of threads.
+
+    Features of a rating of user ``u`` on title ``i``: one-hot user, one-hot title, the user's
+    rated titles ``N(u)`` weighted ``1/sqrt|N(u)|``, the title's raters ``N(i)`` weighted
+    ``1/sqrt|N(i)|``, and with ``time=True`` the user's rating session (user, day) one-hot.
+    The model::
+
+        y ~ N(ŷ, 1/(α ω_u ω_i)),  ŷ = w0 + Σ_j w_j x_j + Σ_{j<j'} <v_j, v_j'> x_j x_j'
+        w_j ~ N(μ_w, 1/λ_w), v_jf ~ N(μ_f, 1/λ_f) per feature group; (μ, λ) Normal-Gamma
+        α ~ Gamma(1/2, 1/2), w0 ~ N(0, 1), ω ~ Gamma(ν/2, ν/2) per user and title (ν drawn)
+
+    Update rules (one Gibbs sweep, each draw from its exact full conditional; ``e = ŷ - y``,
+    ``τ = ω_u ω_i``)::
+
+        w0 ~ N(α(Σ τ w0 - Σ τ e)/P, 1/P),   P = 1 + α Σ τ
+        α  ~ Gamma((1 + N)/2, (1 + Σ τ e²)/2)
+        λ  ~ Gamma((n + 2)/2, (1 + μ² + Σ (x - μ)²)/2),  μ ~ N(Σ x/(1 + n), 1/(λ(1 + n)))
+        (w_e, v_e) ~ N(Λ⁻¹m, Λ⁻¹) jointly per user / title / session (its rows' statistics)
+        y_jf ~ N((λμ + α(A y_jf - B))/(λ + αA), 1/(λ + αA)) for each implicit feature
+        ω_e ~ Gamma((ν + n_e)/2, (ν + α Σ τ e²/ω_e)/2)
+
+    The prediction is the average over the ``n_samples`` samples kept after ``burn_in``
+    (exact over ``n_stored`` evenly thinned ones), clipped to the rating scale;
+    ``recommend`` and ``similar_titles`` use its rank-64 truncated SVD (+0.0001 RMSE on
+    MovieLens 100K). Unknown users or titles take their group's prior mean, flagged
+    ``was_impossible``.
+
+    Hyperparameters and defaults: ``n_factors=10``, ``n_samples=200``, ``burn_in=20``,
+    ``time=False`` (needs a ``timestamp`` column; serve recommendations from a ``time=False``
+    model: a future day is unknown to the session features), ``random_state=None``,
+    ``implicit=True`` (the SVD++ sets; False: plain Bayesian MF), ``implicit_every=1`` (draw
+    the implicit features every m-th sweep only: faster on large data),
+    ``heteroscedastic=True`` (per-user and per-title noise ω; False is myFM's model),
+    ``n_stored=100``, ``init_std=0.1``. Measured on MovieLens 100K u1..u5: mean RMSE 0.8795
+    (time: 0.8756); myFM 0.4's same configurations 0.8828 / 0.8809.
+
+    Example:
+        >>> model = BayesianSVDpp(random_state=0).fit(train)
+        >>> model.predict(1, "31").est
+        3.47
+        >>> model.recommend(1, n=5)
+        [('1449', 4.62), ...]
+    """
+
+    def __init__(
+        self,
+        n_factors: int = 10,
+        n_samples: int = 200,
+        burn_in: int = 20,
+        time: bool = False,
+        random_state: int | None = None,
+        implicit: bool = True,
+        implicit_every: int = 1,
+        heteroscedastic: bool = True,
+        n_stored: int | None = 100,
+        init_std: float = 0.1,
+    ) -> None: ...
+    def fit(
+        self,
+        ratings: _Any,
+        progress: bool | _Callable[[int, int, float], bool | None] | None = None,
+        scale: tuple[float, float] | None = None,
+    ) -> BayesianSVDpp:
+        """Fits on a ``streamrec.Ratings``, a polars DataFrame (the columns ``SVD.fit``
+        accepts, and ``timestamp`` in Unix seconds when ``time=True``) or a tuple
+        ``(user_ids, title_ids, ratings)``; the GIL is released.
+
+        ``progress``: ``True`` shows a tqdm bar (sweep, train RMSE); a callable gets
+        ``(sweep, n_sweeps, train_rmse)`` after each sweep (burn-in included) and may return
+        ``False`` to stop (the samples kept so far are averaged). ``time=True`` without
+        timestamps raises ``ValueError``.
+
+        Example:
+            >>> BayesianSVDpp(random_state=0).fit(train, progress=True)
+        """
+    def predict(self, user_id: int, title_id: str | int) -> Prediction:
+        """Clipped posterior-mean estimate for one pair; unknown ids fall back to their group's
+        prior mean (``was_impossible=True``).
+
+        Example:
+            >>> model.predict(196, 242).est
+        """
+    def predict_batch(
+        self, user_ids: _Any, title_ids: _Any, timestamps: _Any | None = None
+    ) -> _np.ndarray:
+        """Estimates (float32) for many pairs (polars Series, numpy arrays or sequences), in
+        parallel. With ``timestamps`` (Unix seconds, one per pair) a ``time=True`` model uses
+        each rating's session; without, sessions are at their prior (a day training never saw).
+
+        Example:
+            >>> model.predict_batch(test["user_id"], test["title_id"], test["timestamp"])
+        """
+    def predict_indexes(
+        self, users: _np.ndarray, titles: _np.ndarray, timestamps: _np.ndarray | None = None
+    ) -> _np.ndarray:
+        """Estimates for dense uint32 indexes (from ``user_index`` / ``title_index``).
+
+        Example:
+            >>> model.predict_indexes(model.user_index([196]), model.title_index(["242"]))
+        """
+    def user_index(self, user_ids: _Any) -> _np.ndarray:
+        """Dense indexes (uint32) of user ids; ``2**32 - 1`` for unknown ones.
+
+        Example:
+            >>> model.user_index([196])
+        """
+    def title_index(self, title_ids: _Any) -> _np.ndarray:
+        """Dense indexes (uint32) of title ids; ``2**32 - 1`` for unknown ones.
+
+        Example:
+            >>> model.title_index(["242"])
+        """
+    def recommend(
+        self, user_id: int, n: int = 10, exclude_rated: bool = True
+    ) -> list[tuple[str, float]]:
+        """The top-``n`` titles for a known user with their predicted ratings, from the rank-64
+        serving vectors (KeyError if the user is unknown).
+
+        Example:
+            >>> model.recommend(196, n=3)
+        """
+    def similar_titles(self, title_id: str | int, n: int = 10) -> list[tuple[str, float]]:
+        """The ``n`` titles nearest by cosine similarity of the serving title vectors
+        (``item_factors``).
+
+        Example:
+            >>> model.similar_titles("50", n=5)
+        """
+    def recommend_for_ratings(
+        self, ratings: _Iterable[tuple[str | int, float]], n: int = 10
+    ) -> list[tuple[str, float]]:
+        """Top-``n`` for a new user described by ``(title_id, rating)`` pairs: the user's terms
+        are solved with every stored sample's title side fixed (fold-in, no retraining); the
+        rated titles are excluded. Unknown titles raise KeyError, ratings off the scale
+        ValueError.
+
+        Example:
+            >>> model.recommend_for_ratings([("50", 5.0), ("181", 4.0)], n=5)
+        """
+    def save(self, path: str | _os.PathLike[str]) -> None:
+        """Writes the model (versioned, checksummed ``SRBAYMDL`` file).
+
+        Example:
+            >>> model.save("model.bayes")
+        """
+    @staticmethod
+    def load(path: str | _os.PathLike[str]) -> BayesianSVDpp:
+        """Reads a model written by ``save``; another version, a damaged file or non-finite
+        values raise ``ValueError``.
+
+        Example:
+            >>> BayesianSVDpp.load("model.bayes")
+        """
+    def get_params(self) -> dict[str, _Any]:
+        """The hyperparameters as keyword arguments.
+
+        Example:
+            >>> BayesianSVDpp(**model.get_params())
+        """
+    @property
+    def is_fitted(self) -> bool: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def user_factors(self) -> _np.ndarray: ...
+    @property
+    def item_factors(self) -> _np.ndarray: ...
+    @property
+    def user_biases(self) -> _np.ndarray: ...
+    @property
+    def item_biases(self) -> _np.ndarray: ...
+    @property
+    def global_mean(self) -> float: ...
+    @property
+    def loss_history(self) -> _np.ndarray: ...
+    @property
+    def n_kept(self) -> int: ...
+    @property
+    def user_ids(self) -> _np.ndarray: ...
+    @property
+    def title_ids(self) -> list[str]: ...
+    @property
+    def scale(self) -> tuple[float, float]: ...
+
+def load_model(path: str | _os.PathLike[str]) -> SVD | BayesianSVDpp:
+    """A saved model of either kind, told apart by its file (``SRSVDMDL`` or ``SRBAYMDL``).
+
+    Example:
+        >>> load_model("model.bayes")
+    """
 
 def _train_test_split(ratings: _Any, test_size: float = 0.2, seed: int = 0) -> _Any: ...
 def _read_movielens_split(directory: str | _os.PathLike[str], name: str) -> _Any: ...

@@ -7,7 +7,9 @@ Example::
     streamrec etl --out /tmp/etl
     streamrec synth /tmp/ratings --ratings 100000
     streamrec train /tmp/ratings --out /tmp/model.svd --epochs 10
-    streamrec serve --ratings 1000000
+    streamrec train /tmp/ratings --model bayes --out /tmp/model.bayes --samples 50
+    streamrec serve --ratings 1000000               # --model auto: the better of svd and bayes
+    streamrec serve --model /tmp/model.bayes        # a saved model of either kind, as is
     streamrec spark train --master local[2] --ratings /tmp/ratings --out /tmp/als.svd
     streamrec serve --model /tmp/als.svd
 """
@@ -40,6 +42,17 @@ def _positive_int(text: str) -> int:
         ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not accepted: give an integer >= 1")
+    return value
+
+
+def _count(text: str) -> int:
+    """A count that may be 0 (burn-in sweeps)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not accepted: give an integer >= 0")
     return value
 
 
@@ -209,17 +222,28 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Ratings -> trained SVD model saved to a file."""
+    """Ratings -> trained model (``--model svd`` or ``bayes``) saved to a file."""
     import streamrec as sr
 
     # The model first: a bad hyperparameter is reported before the ratings are read.
-    model = sr.SVD(
-        n_factors=args.factors,
-        n_epochs=args.epochs,
-        lr_all=args.lr,
-        reg_all=args.reg,
-        random_state=args.seed,
-    )
+    if args.model == "bayes":
+        model: Any = sr.BayesianSVDpp(
+            n_factors=args.factors or 10,
+            n_samples=args.samples,
+            burn_in=args.burn_in,
+            implicit_every=args.implicit_every,
+            random_state=args.seed,
+        )
+        step = "sweep"
+    else:
+        model = sr.SVD(
+            n_factors=args.factors or 100,
+            n_epochs=args.epochs,
+            lr_all=args.lr,
+            reg_all=args.reg,
+            random_state=args.seed,
+        )
+        step = "epoch"
     started = time.perf_counter()
     ratings = sr.read_ratings(args.ratings, format=args.format, duplicates=args.duplicates)
     print(
@@ -233,8 +257,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"  {ratings.duplicates:,} ratings repeat a (user, title) pair already rated: {what}")
     started = time.perf_counter()
 
-    def report(epoch: int, total: int, train_rmse: float) -> None:
-        print(f"  epoch {epoch}/{total}: train RMSE {train_rmse:.4f}", flush=True)
+    def report(done: int, total: int, train_rmse: float) -> None:
+        print(f"  {step} {done}/{total}: train RMSE {train_rmse:.4f}", flush=True)
 
     model.fit(ratings, progress=report)
     print(f"trained in {time.perf_counter() - started:.1f}s")
@@ -326,11 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--model",
-        help="serve this model file (from `streamrec train` or `streamrec spark train`) with the "
-        "bundled catalog, instead of the built artifacts",
+        default="auto",
+        help="auto (the more accurate of svd and bayes on 2%% held-out ratings, retrained on all),"
+        " svd, bayes, or the path of a saved model file of either kind (from `streamrec train` or"
+        " `streamrec spark train`), served as is with the bundled catalog",
     )
     serve.add_argument(
-        "--scores", help="with --model: a movieId,score CSV scoring the catalog (default: bundled)"
+        "--scores",
+        help="with --model FILE: a movieId,score CSV scoring the catalog (default: bundled)",
     )
     serve.set_defaults(run=cmd_serve)
 
@@ -423,8 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
-        help="ratings -> trained SVD model file",
-        description="Train the SVD recommender on ratings files and save the model.",
+        help="ratings -> trained model file (SVD or Bayesian SVD++)",
+        description="Train the SVD or the Bayesian SVD++ recommender on ratings files and save it.",
     )
     train.add_argument("ratings", help="a ratings file, folder or glob")
     train.add_argument("--out", required=True, help="model file to write (replaced whole)")
@@ -442,7 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
         " mean, or stop with an error (default: %(default)s)",
     )
     train.add_argument(
-        "--factors", type=_positive_int, default=100, help="latent factors (default: %(default)s)"
+        "--factors",
+        type=_positive_int,
+        default=None,
+        help="latent factors (default: 100 for svd, 10 for bayes)",
     )
     train.add_argument(
         "--epochs", type=_positive_int, default=20, help="SGD epochs (default: %(default)s)"
@@ -459,6 +489,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="random_state: the same seed gives the same model (0 to 2**64-1; default:"
         " %(default)s)",
+    )
+    train.add_argument(
+        "--model",
+        choices=["svd", "bayes"],
+        default="svd",
+        help="SVD (SGD) or Bayesian SVD++ (Gibbs sampling) (default: %(default)s)",
+    )
+    train.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=200,
+        help="bayes: kept samples (default: %(default)s)",
+    )
+    train.add_argument(
+        "--burn-in", type=_count, default=20, help="bayes: discarded sweeps (default: %(default)s)"
+    )
+    train.add_argument(
+        "--implicit-every",
+        type=_positive_int,
+        default=1,
+        help="bayes: implicit draws every m sweeps (default: %(default)s)",
     )
     train.set_defaults(run=cmd_train)
 

@@ -87,6 +87,14 @@ def _columns(ratings: Any) -> tuple[Any, Any, np.ndarray]:
     )
 
 
+def _timestamps(ratings: Any) -> Any:
+    """The ``timestamp`` column of a frame (or ``Ratings``), ``None`` without one."""
+    if isinstance(ratings, tuple):
+        return None
+    frame = ratings if isinstance(ratings, pl.DataFrame) else ratings.to_polars()
+    return frame.get_column("timestamp") if "timestamp" in frame.columns else None
+
+
 def _params(params: Any) -> dict[str, Any]:
     if params is None:
         return {}
@@ -175,8 +183,11 @@ def title_mean_predictions(train: Any, test: Any) -> np.ndarray:
     return _core._title_mean_predictions(train, test)
 
 
-def evaluate(model: _core.SVD, test: Any, k: int = 10, threshold: float = 4.0) -> dict[str, float]:
-    """RMSE, MAE and ranking metrics of a fitted model on test ratings.
+def evaluate(
+    model: _core.SVD | _core.BayesianSVDpp, test: Any, k: int = 10, threshold: float = 4.0
+) -> dict[str, float]:
+    """RMSE, MAE and ranking metrics of a fitted model (``SVD`` or ``BayesianSVDpp``) on test
+    ratings. A ``time=True`` Bayesian model gets the test's ``timestamp`` column when it has one.
 
     Example:
         >>> scores = evaluate(sr.SVD(random_state=0).fit(train), test)
@@ -184,7 +195,11 @@ def evaluate(model: _core.SVD, test: Any, k: int = 10, threshold: float = 4.0) -
         ['fallbacks', 'mae', 'ndcg@10']
     """
     user_ids, title_ids, truth = _columns(test)
-    predicted = model.predict_batch(user_ids, title_ids)
+    timestamps = _timestamps(test) if model.get_params().get("time") else None
+    if timestamps is not None:
+        predicted = model.predict_batch(user_ids, title_ids, timestamps)
+    else:
+        predicted = model.predict_batch(user_ids, title_ids)
     unknown = np.iinfo(np.uint32).max
     known = (model.user_index(user_ids) != unknown) & (model.title_index(title_ids) != unknown)
     scores: dict[str, float] = {

@@ -26,12 +26,46 @@ from typing import Any
 from ._core import DEFAULT_SIMILAR_WEIGHT
 
 __all__ = [
+    "MODEL_LABELS",
     "InvalidRatingsError",
     "ServiceError",
     "StreamrecService",
     "UnknownIdError",
+    "model_kind",
     "short_repr",
 ]
+
+#: How each model kind is named to people.
+MODEL_LABELS = {"svd": "SVD", "bayes": "Bayesian SVD++"}
+
+
+def _factor_twin(model: Any) -> Any:
+    """An :class:`streamrec.SVD` with ``model``'s serving factors and biases (its title vectors for
+    the similar-titles blend)."""
+    from . import _core
+
+    return _core.SVD.from_factors(
+        model.user_ids,
+        model.title_ids,
+        model.user_factors,
+        model.item_factors,
+        model.user_biases,
+        model.item_biases,
+        model.global_mean,
+        model.scale,
+    )
+
+
+def model_kind(model: Any) -> str:
+    """``bayes`` for a :class:`streamrec.BayesianSVDpp`, ``svd`` for an :class:`streamrec.SVD`.
+
+    Example::
+
+        model_kind(sr.SVD())  # 'svd'
+    """
+    from . import _core
+
+    return "bayes" if isinstance(model, _core.BayesianSVDpp) else "svd"
 
 
 class ServiceError(Exception):
@@ -91,12 +125,27 @@ class StreamrecService:
         service.similar("ns1", n=5)["items"][0]["title"]
     """
 
-    def __init__(self, catalog: Any, model: Any, sample_users: Sequence[int] | None = None):
+    def __init__(
+        self,
+        catalog: Any,
+        model: Any,
+        sample_users: Sequence[int] | None = None,
+        model_detail: str | None = None,
+    ):
         frame = catalog.to_polars()
-        if "rating_count" not in frame.columns:
+        if "rating_count" not in frame.columns and hasattr(model, "title_counts"):
             catalog = catalog.with_rating_counts(model.title_ids, model.title_counts)
         self.catalog = catalog
         self.model = model
+        #: ``svd`` or ``bayes``: which model answers (``/health`` and the UI say it).
+        self.model_kind = model_kind(model)
+        # Similar titles blend the catalog's content with a model's title factors; the Bayesian
+        # model's serving form (global + biases + user . title vectors) is exactly an SVD's, so
+        # an SVD made from those factors gives it the same hybrid.
+        self._similar_model = model if self.model_kind == "svd" else _factor_twin(model)
+        self.model_label = MODEL_LABELS[self.model_kind]
+        #: How the model was chosen or trained (e.g. the validation of ``serve --model auto``).
+        self.model_detail = model_detail or self.model_label
         self.n_titles = frame.height
         years = frame.get_column("release_year")
         self.year_range = (int(years.min()), int(years.max()))
@@ -207,7 +256,10 @@ class StreamrecService:
         whole top 10 can read 5.
         """
         try:
-            items = self.model.recommend(user_id, n=n, unclipped=True)
+            if self.model_kind == "svd":
+                items = self.model.recommend(user_id, n=n, unclipped=True)
+            else:  # averaged over samples, the ranking score is the predicted rating itself
+                items = [(t, r, r) for t, r in self.model.recommend(user_id, n=n)]
         except KeyError:
             raise UnknownIdError(
                 f"user_id: unknown user {user_id}; the model knows {self.n_users} users",
@@ -232,7 +284,9 @@ class StreamrecService:
                 accepted=_WEIGHT_ACCEPTED,
             )
         try:
-            items = self.model.similar_titles(title_id, n=n, weight=weight, catalog=self.catalog)
+            items = self._similar_model.similar_titles(
+                title_id, n=n, weight=weight, catalog=self.catalog
+            )
         except KeyError:
             raise UnknownIdError(
                 f"title_id: {title_id!r} has no ratings in the model, so it has no neighbours",
@@ -267,7 +321,10 @@ class StreamrecService:
                     accepted="a title id that appears in the training ratings",
                 )
         try:
-            items = self.model.recommend_for_ratings(list(ratings), n=n, unclipped=True)
+            if self.model_kind == "svd":
+                items = self.model.recommend_for_ratings(list(ratings), n=n, unclipped=True)
+            else:
+                items = [(t, r, r) for t, r in self.model.recommend_for_ratings(list(ratings), n=n)]
         except KeyError as error:
             raise UnknownIdError(f"ratings: {error.args[0] if error.args else error}") from None
         except ValueError as error:

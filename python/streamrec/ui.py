@@ -186,8 +186,9 @@ def build_ui(service: StreamrecService, sample_users: list[dict[str, Any]]) -> g
     with gr.Blocks(title="streamrec", analytics_enabled=False) as blocks:
         gr.Markdown(
             f"# streamrec\nRecommendations over {service.n_titles:,} titles of Amazon Prime, "
-            f"Disney+, Hulu and Netflix, from an SVD model trained on {service.n_users:,} users' "
-            "ratings. The HTTP API is documented at [/docs](/docs)."
+            f"Disney+, Hulu and Netflix, from the {service.model_label} model trained on "
+            f"{service.n_users:,} users' ratings ({service.model_detail}). The HTTP API is "
+            "documented at [/docs](/docs)."
         )
         with gr.Tab("Similar titles"):
             with gr.Row(elem_classes="controls-row"):

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::ratings::RatingsTable;
-use crate::recommender::SvdModel;
+use crate::recommender::Recommender;
 use crate::{Error, Result};
 
 fn check_lengths(a: usize, b: usize, name: &str) -> Result<()> {
@@ -144,9 +144,11 @@ fn descending(value: f32) -> u32 {
 }
 
 /// Dense indexes of `table`'s ratings in `model`'s id maps (`u32::MAX` where unknown).
-pub fn model_indexes(model: &SvdModel, table: &RatingsTable) -> (Vec<u32>, Vec<u32>) {
+/// Any model ([`Recommender`]): an `SvdModel` or a `BayesSvdppModel`.
+pub fn model_indexes(model: &dyn Recommender, table: &RatingsTable) -> (Vec<u32>, Vec<u32>) {
     let user_map = model.user_indexes(&table.user_ids);
-    let title_map = model.title_indexes(&table.title_ids);
+    let title_ids: Vec<&str> = table.title_ids.iter().map(String::as_str).collect();
+    let title_map = model.title_indexes(&title_ids);
     (
         table.users.iter().map(|&u| user_map[u as usize]).collect(),
         table
@@ -158,7 +160,7 @@ pub fn model_indexes(model: &SvdModel, table: &RatingsTable) -> (Vec<u32>, Vec<u
 }
 
 /// The model's predictions for every rating of `table` (matched by original ids).
-pub fn predict_table(model: &SvdModel, table: &RatingsTable) -> Vec<f32> {
+pub fn predict_table(model: &dyn Recommender, table: &RatingsTable) -> Vec<f32> {
     let (users, titles) = model_indexes(model, table);
     model
         .predict_indexes(&users, &titles)
@@ -175,7 +177,8 @@ pub struct Scores {
     pub n_impossible: usize,
 }
 
-pub fn evaluate(model: &SvdModel, test: &RatingsTable) -> Result<Scores> {
+/// Accuracy of any model ([`Recommender`]) on `test`.
+pub fn evaluate(model: &dyn Recommender, test: &RatingsTable) -> Result<Scores> {
     let (users, titles) = model_indexes(model, test);
     let predicted = model.predict_indexes(&users, &titles)?;
     let n_impossible = users

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 use crate::Error;
 
+mod bayes;
 mod catalog;
 mod convert;
 mod eda;
@@ -45,6 +46,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     synth::register(m)?;
     eda::register(m)?;
     recommender::register(m)?;
+    bayes::register(m)?;
     evaluation::register(m)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The `progress` argument of `fit` and `partial_fit`: a tqdm bar or a Python callable,
-//! called back after each epoch from the training that runs without the GIL.
+//! called back after each epoch (SVD) or sweep (BayesianSVDpp) from the training that runs
+//! without the GIL.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -9,8 +10,8 @@ use crate::recommender::EpochReport;
 
 /// Turns a Python `progress` argument into a per-epoch callback run with the GIL.
 /// `True` shows a tqdm bar (tqdm.auto, a widget in notebooks, when ipywidgets is installed;
-/// the text bar otherwise), a callable gets
-/// `(epoch, n_epochs, train_rmse)` and may return `False` to stop.
+/// the text bar otherwise), a callable gets `(epoch, n_epochs, train_rmse)` (a sweep for the
+/// Bayesian model) and may return `False` to stop.
 pub(super) struct PythonProgress {
     callable: Option<Py<PyAny>>,
     bar: Option<Py<PyAny>>,
@@ -22,6 +23,16 @@ impl PythonProgress {
         py: Python<'_>,
         progress: Option<&Bound<'_, PyAny>>,
         total: usize,
+    ) -> PyResult<Self> {
+        Self::described(py, progress, total, "SVD epochs")
+    }
+
+    /// [`PythonProgress::new`] with the bar's description.
+    pub(super) fn described(
+        py: Python<'_>,
+        progress: Option<&Bound<'_, PyAny>>,
+        total: usize,
+        description: &str,
     ) -> PyResult<Self> {
         let mut this = PythonProgress {
             callable: None,
@@ -45,7 +56,7 @@ impl PythonProgress {
                 let tqdm = py.import(module)?.getattr("tqdm")?;
                 let kwargs = PyDict::new(py);
                 kwargs.set_item("total", total)?;
-                kwargs.set_item("desc", "SVD epochs")?;
+                kwargs.set_item("desc", description)?;
                 this.bar = Some(tqdm.call((), Some(&kwargs))?.unbind());
             }
             Some(p) => {
@@ -63,21 +74,22 @@ impl PythonProgress {
     }
 
     pub(super) fn report(&mut self, report: EpochReport) -> bool {
+        self.step(report.epoch, report.n_epochs, report.train_rmse)
+    }
+
+    /// After step `step` (1-based) of `total`, with the train RMSE.
+    pub(super) fn step(&mut self, step: usize, total: usize, train_rmse: f64) -> bool {
         Python::attach(|py| {
             let outcome: PyResult<bool> = (|| {
                 if let Some(bar) = &self.bar {
                     let bar = bar.bind(py);
                     bar.call_method1("update", (1,))?;
                     let postfix = PyDict::new(py);
-                    postfix.set_item("train_rmse", format!("{:.4}", report.train_rmse))?;
+                    postfix.set_item("train_rmse", format!("{train_rmse:.4}"))?;
                     bar.call_method1("set_postfix", (postfix,))?;
                 }
                 if let Some(callable) = &self.callable {
-                    let answer = callable.bind(py).call1((
-                        report.epoch,
-                        report.n_epochs,
-                        report.train_rmse,
-                    ))?;
+                    let answer = callable.bind(py).call1((step, total, train_rmse))?;
                     if !answer.is_none() && !answer.is_truthy()? {
                         return Ok(false);
                     }

@@ -36,6 +36,17 @@ pub struct PyPrediction {
     was_impossible: bool,
 }
 
+impl PyPrediction {
+    pub(super) fn new(uid: i64, iid: String, prediction: crate::recommender::Prediction) -> Self {
+        PyPrediction {
+            uid,
+            iid,
+            est: prediction.est as f64,
+            was_impossible: prediction.was_impossible,
+        }
+    }
+}
+
 #[pymethods]
 impl PyPrediction {
     fn __repr__(&self) -> String {
@@ -102,6 +113,10 @@ impl PySvd {
             model,
             content: Arc::new(Mutex::new(None)),
         }
+    }
+
+    pub(super) fn from_model(model: SvdModel) -> Self {
+        PySvd::with_model(model.params().clone(), Some(Arc::new(model)))
     }
 
     fn model(&self) -> PyResult<&Arc<SvdModel>> {

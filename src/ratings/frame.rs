@@ -26,6 +26,19 @@ impl RatingsTable {
             cast_without_nulls(ratings, &DataType::Float32, "numeric ratings without nulls")?;
         let ratings = ratings.f32()?.rechunk().cont_slice()?.to_vec();
         let scale = resolve_scale(scale, &ratings)?;
+        // A `timestamp` column (Unix seconds) is kept: the Bayesian model's time features
+        // read it; without one every timestamp is 0.
+        let timestamps = match frame.column("timestamp") {
+            Ok(column) => {
+                let column = cast_without_nulls(
+                    column,
+                    &DataType::Int64,
+                    "integer Unix timestamps without nulls",
+                )?;
+                column.i64()?.rechunk().cont_slice()?.to_vec()
+            }
+            Err(_) => vec![0; ratings.len()],
+        };
         // Title ids are interned straight from the column's strings (no list of them).
         let title_strings = titles.str()?;
         let (users, titles) = rayon::join(
@@ -37,13 +50,8 @@ impl RatingsTable {
                 intern_texts(ids, title_strings.len())
             },
         );
-        let n = ratings.len();
         Ok(Self::from_interned(
-            users,
-            titles,
-            ratings,
-            vec![0; n],
-            scale,
+            users, titles, ratings, timestamps, scale,
         ))
     }
 
@@ -76,11 +84,18 @@ impl RatingsTable {
     }
 
     /// The ratings as ids only: `user_id` (Int64), `title_id` (String) and `rating` (Float32),
-    /// the frame a train/test split hands out.
+    /// plus `timestamp` (Int64) when the table has timestamps: the frame a train/test split
+    /// hands out.
     pub fn to_id_frame(&self) -> Result<DataFrame> {
         let (user_ids, title_ids) = self.id_columns();
         let ratings = Float32Chunked::from_vec("rating".into(), self.ratings.clone());
-        let columns = vec![user_ids, title_ids, ratings.into_series().into()];
+        let mut columns = vec![user_ids, title_ids, ratings.into_series().into()];
+        // Timestamps when the source had them (MovieLens splits, rating files): what a
+        // time-aware model needs to be fitted on the frame.
+        if self.timestamps.len() == self.len() && self.timestamps.iter().any(|&t| t != 0) {
+            let timestamps = Int64Chunked::from_vec("timestamp".into(), self.timestamps.clone());
+            columns.push(timestamps.into_series().into());
+        }
         Ok(DataFrame::new(self.len(), columns)?)
     }
 

@@ -70,7 +70,9 @@
 //!
 //! # Layout
 //!
-//! The shared model interface, [`Recommender`], is here; [`SvdModel`] implements it.
+//! The shared model interface, [`Recommender`], is here; [`SvdModel`] and
+//! [`BayesSvdppModel`] (the Bayesian SVD++ of [`bayes`], its own folder) implement it, and
+//! [`load_any`] loads a saved model of either kind by its file's magic.
 //! `params` holds the hyperparameters, `model` the model and its lookups, `sgd` training,
 //! `schedule` the block schedule, `layout` the rows training works on, `kernel` every
 //! `unsafe` (the SIMD kernels and the parallel counting sort), `predict`, `topk` and
@@ -82,6 +84,8 @@ use std::path::Path;
 
 use crate::Result;
 
+mod any;
+pub mod bayes;
 mod fold_in;
 mod from_factors;
 mod kernel;
@@ -99,6 +103,8 @@ mod triplets;
 #[cfg(test)]
 mod tests;
 
+pub use any::{load_any, AnyModel};
+pub use bayes::{BayesParams, BayesSvdppModel, SweepReport};
 pub use from_factors::FactorModel;
 pub use model::{EpochReport, Prediction, Progress, SvdModel};
 pub use model_file::{checksum, FORMAT_VERSION};

@@ -11,6 +11,8 @@ use crate::{Error, Result};
 const MAGIC: &[u8; 8] = b"SRSVDMDL";
 /// Bumped whenever the payload layout changes; other versions are refused.
 pub const FORMAT_VERSION: u32 = 1;
+/// The SVD file's magic (`load_any` tells the model kinds apart by it).
+pub(super) const SVD_MAGIC: &[u8; 8] = MAGIC;
 
 /// FNV-1a over 64-bit little-endian words (the tail zero-padded): a fast checksum that
 /// catches truncation and flipped bytes (not a defence against deliberate tampering).
@@ -30,56 +32,67 @@ pub fn checksum(bytes: &[u8]) -> u64 {
     hash.wrapping_mul(PRIME)
 }
 
-struct Writer(Vec<u8>);
+/// Little-endian payload writer, shared by every model file format.
+pub(super) struct Writer(pub(super) Vec<u8>);
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
+    pub(super) fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
-    fn u32(&mut self, v: u32) {
+    pub(super) fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn u64(&mut self, v: u64) {
+    pub(super) fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn f32(&mut self, v: f32) {
+    pub(super) fn f32(&mut self, v: f32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn opt_f32(&mut self, v: Option<f32>) {
+    pub(super) fn opt_f32(&mut self, v: Option<f32>) {
         self.u8(v.is_some() as u8);
         self.f32(v.unwrap_or(0.0));
     }
-    fn f32s(&mut self, values: &[f32]) {
+    pub(super) fn f32s(&mut self, values: &[f32]) {
         self.u64(values.len() as u64);
         for v in values {
             self.f32(*v);
         }
     }
-    fn u32s(&mut self, values: &[u32]) {
+    pub(super) fn u32s(&mut self, values: &[u32]) {
         self.u64(values.len() as u64);
         for v in values {
             self.u32(*v);
         }
     }
-    fn u64s(&mut self, values: &[u64]) {
+    pub(super) fn u64s(&mut self, values: &[u64]) {
         self.u64(values.len() as u64);
         for v in values {
             self.u64(*v);
         }
     }
-    fn str(&mut self, s: &str) {
+    pub(super) fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+    pub(super) fn f64s(&mut self, values: &[f64]) {
+        self.u64(values.len() as u64);
+        for v in values {
+            self.f64(*v);
+        }
+    }
+    pub(super) fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    position: usize,
+/// The matching reader: every read checks the bounds and says where the payload ended.
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) position: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+    pub(super) fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
         let end = self
             .position
             .checked_add(n)
@@ -89,30 +102,30 @@ impl<'a> Reader<'a> {
         self.position = end;
         Ok(slice)
     }
-    fn u8(&mut self) -> std::result::Result<u8, String> {
+    pub(super) fn u8(&mut self) -> std::result::Result<u8, String> {
         Ok(self.take(1)?[0])
     }
-    fn u32(&mut self) -> std::result::Result<u32, String> {
+    pub(super) fn u32(&mut self) -> std::result::Result<u32, String> {
         Ok(u32::from_le_bytes(
             self.take(4)?.try_into().expect("4 bytes"),
         ))
     }
-    fn u64(&mut self) -> std::result::Result<u64, String> {
+    pub(super) fn u64(&mut self) -> std::result::Result<u64, String> {
         Ok(u64::from_le_bytes(
             self.take(8)?.try_into().expect("8 bytes"),
         ))
     }
-    fn f32(&mut self) -> std::result::Result<f32, String> {
+    pub(super) fn f32(&mut self) -> std::result::Result<f32, String> {
         Ok(f32::from_le_bytes(
             self.take(4)?.try_into().expect("4 bytes"),
         ))
     }
-    fn opt_f32(&mut self) -> std::result::Result<Option<f32>, String> {
+    pub(super) fn opt_f32(&mut self) -> std::result::Result<Option<f32>, String> {
         let present = self.u8()? != 0;
         let value = self.f32()?;
         Ok(present.then_some(value))
     }
-    fn len(&mut self, item_size: usize) -> std::result::Result<usize, String> {
+    pub(super) fn len(&mut self, item_size: usize) -> std::result::Result<usize, String> {
         let n = self.u64()? as usize;
         if n.saturating_mul(item_size) > self.bytes.len() - self.position {
             return Err(format!(
@@ -122,7 +135,7 @@ impl<'a> Reader<'a> {
         }
         Ok(n)
     }
-    fn f32s(&mut self) -> std::result::Result<Vec<f32>, String> {
+    pub(super) fn f32s(&mut self) -> std::result::Result<Vec<f32>, String> {
         let n = self.len(4)?;
         Ok(self
             .take(n * 4)?
@@ -130,7 +143,7 @@ impl<'a> Reader<'a> {
             .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
             .collect())
     }
-    fn u32s(&mut self) -> std::result::Result<Vec<u32>, String> {
+    pub(super) fn u32s(&mut self) -> std::result::Result<Vec<u32>, String> {
         let n = self.len(4)?;
         Ok(self
             .take(n * 4)?
@@ -138,7 +151,7 @@ impl<'a> Reader<'a> {
             .map(|c| u32::from_le_bytes(c.try_into().expect("4")))
             .collect())
     }
-    fn u64s(&mut self) -> std::result::Result<Vec<u64>, String> {
+    pub(super) fn u64s(&mut self) -> std::result::Result<Vec<u64>, String> {
         let n = self.len(8)?;
         Ok(self
             .take(n * 8)?
@@ -146,7 +159,17 @@ impl<'a> Reader<'a> {
             .map(|c| u64::from_le_bytes(c.try_into().expect("8")))
             .collect())
     }
-    fn string(&mut self) -> std::result::Result<String, String> {
+    pub(super) fn f64(&mut self) -> std::result::Result<f64, String> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    pub(super) fn f64s(&mut self) -> std::result::Result<Vec<f64>, String> {
+        Ok(self.u64s()?.into_iter().map(f64::from_bits).collect())
+    }
+    /// Whether every byte has been read.
+    pub(super) fn at_end(&self) -> bool {
+        self.position == self.bytes.len()
+    }
+    pub(super) fn string(&mut self) -> std::result::Result<String, String> {
         let n = self.len(1)?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "an id is not UTF-8".to_string())
     }
@@ -332,53 +355,100 @@ impl SvdModel {
                 ),
             });
         }
-        let payload = self.encode();
-        let mut bytes = Vec::with_capacity(payload.len() + 28);
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&payload);
-        bytes.extend_from_slice(&checksum(&payload).to_le_bytes());
-        // Atomically: a crash or a full disk midway leaves the previous model in place.
-        write_bytes_atomically(path, &bytes)
+        // Atomically (write_framed): a crash or a full disk midway leaves the previous model.
+        write_framed(path, MAGIC, FORMAT_VERSION, &self.encode())
     }
 
     /// Reads a model written by [`SvdModel::save`]; refuses another format version, a file
     /// that is not a model, and a truncated or damaged one.
     pub fn load(path: impl AsRef<Path>) -> Result<SvdModel> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let refuse = |message: String| Error::Model {
+        let payload = read_framed(path, MAGIC, FORMAT_VERSION, "SVD")?;
+        let mut model = SvdModel::decode(&payload).map_err(|m| Error::Model {
             path: path.to_path_buf(),
-            message,
-        };
-        if bytes.len() < 20 || &bytes[..8] != MAGIC {
-            return Err(refuse(
-                "not a streamrec SVD model file (missing the SRSVDMDL header)".into(),
-            ));
+            message: format!("damaged payload: {m}"),
+        })?;
+        if model
+            .user_factors
+            .iter()
+            .chain(&model.item_factors)
+            .any(|x| !x.is_finite())
+        {
+            return Err(Error::Model {
+                path: path.to_path_buf(),
+                message: "non-finite factors (NaN or infinity): the model is unusable".into(),
+            });
         }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
-            return Err(refuse(format!(
-                "model format version {version}; this streamrec reads version {FORMAT_VERSION} (retrain or save it with a matching streamrec)"
-            )));
-        }
-        let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes")) as usize;
-        if bytes.len() != 20usize.saturating_add(length).saturating_add(8) {
-            return Err(refuse(format!(
-                "file is {} bytes, the header announces {} (truncated or damaged)",
-                bytes.len(),
-                length.saturating_add(28)
-            )));
-        }
-        let payload = &bytes[20..20 + length];
-        let stored = u64::from_le_bytes(bytes[20 + length..].try_into().expect("8 bytes"));
-        if checksum(payload) != stored {
-            return Err(refuse("checksum mismatch: the file is damaged".into()));
-        }
-        let mut model =
-            SvdModel::decode(payload).map_err(|m| refuse(format!("damaged payload: {m}")))?;
         model.ensure_item_norms();
         Ok(model)
     }
+}
+
+/// The 8-byte magic at the start of a model file, `None` for a shorter file.
+pub(super) fn magic_of(path: &Path) -> Result<Option<[u8; 8]>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = [0u8; 8];
+    match file.read_exact(&mut magic) {
+        Ok(()) => Ok(Some(magic)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// Writes `magic`, `version` (u32), payload length (u64), payload, checksum (u64).
+pub(super) fn write_framed(
+    path: &Path,
+    magic: &[u8; 8],
+    version: u32,
+    payload: &[u8],
+) -> Result<()> {
+    let mut bytes = Vec::with_capacity(payload.len() + 28);
+    bytes.extend_from_slice(magic);
+    bytes.extend_from_slice(&version.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes.extend_from_slice(&checksum(payload).to_le_bytes());
+    write_bytes_atomically(path, &bytes)
+}
+
+/// Reads what [`write_framed`] wrote: refuses another magic (`kind` names the expected
+/// model), another version, a truncated file and a checksum mismatch; returns the payload.
+pub(super) fn read_framed(
+    path: &Path,
+    magic: &[u8; 8],
+    version: u32,
+    kind: &str,
+) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let refuse = |message: String| Error::Model {
+        path: path.to_path_buf(),
+        message,
+    };
+    if bytes.len() < 20 || &bytes[..8] != magic {
+        return Err(refuse(format!(
+            "not a streamrec {kind} model file (missing the {} header)",
+            String::from_utf8_lossy(magic)
+        )));
+    }
+    let found = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if found != version {
+        return Err(refuse(format!(
+            "model format version {found}; this streamrec reads version {version} (retrain or save it with a matching streamrec)"
+        )));
+    }
+    let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes")) as usize;
+    if bytes.len() != 20usize.saturating_add(length).saturating_add(8) {
+        return Err(refuse(format!(
+            "file is {} bytes, the header announces {} (truncated or damaged)",
+            bytes.len(),
+            length.saturating_add(28)
+        )));
+    }
+    let stored = u64::from_le_bytes(bytes[20 + length..].try_into().expect("8 bytes"));
+    let payload = bytes[20..20 + length].to_vec();
+    if checksum(&payload) != stored {
+        return Err(refuse("checksum mismatch: the file is damaged".into()));
+    }
+    Ok(payload)
 }

@@ -61,6 +61,7 @@ def create_app(
     ui_status: Callable[[], str] | None = None,
     fast_queries: bool = True,
     max_body_bytes: int = MAX_BODY_BYTES,
+    model_detail: str | None = None,
 ) -> FastAPI:
     """Builds the FastAPI app over a loaded catalog and model.
 
@@ -70,6 +71,8 @@ def create_app(
     request to FastAPI (see :class:`~streamrec.api.fast.FastQueries`). A request body larger than
     ``max_body_bytes`` (default 64 KB) is refused with 413 before it is read
     (see :class:`~streamrec.api.body.BodyLimit`).
+    ``model`` is an
+    ``SVD`` or a ``BayesianSVDpp``; ``model_detail`` says how it was chosen (``/health``).
 
     Example::
 
@@ -79,13 +82,13 @@ def create_app(
     """
     if max_body_bytes < 1:
         raise ValueError(f"max_body_bytes: {max_body_bytes} is not accepted; give an integer >= 1")
-    service = StreamrecService(catalog, model, sample_users=sample_users)
+    service = StreamrecService(catalog, model, sample_users=sample_users, model_detail=model_detail)
     app = FastAPI(
         title="streamrec",
         version=__version__,
         description=(
-            "Catalog queries over four streaming platforms and SVD recommendations, "
-            "served from a Rust core. The UI is at [/ui](/ui).\n\n"
+            f"Catalog queries over four streaming platforms and {service.model_label} "
+            "recommendations, served from a Rust core. The UI is at [/ui](/ui).\n\n"
             f"A request body larger than {max_body_bytes:,} bytes is refused with 413 before it "
             "is read; a body that is not valid JSON gets 400. Every error answer is a JSON object "
             "`{detail, parameter, accepted}`."
@@ -276,9 +279,11 @@ def _add_health_route(
 ) -> None:
     @app.get("/health", response_model=Health, tags=["meta"])
     async def health() -> dict[str, Any]:
-        """Liveness, sizes, and whether the UI is mounted yet."""
+        """Liveness, sizes, which model answers, and whether the UI is mounted yet."""
         return {
             "status": "ok",
+            "model": service.model_kind,
+            "model_detail": service.model_detail,
             "version": __version__,
             "titles": service.n_titles,
             "users": service.n_users,

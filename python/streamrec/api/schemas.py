@@ -211,6 +211,8 @@ class Health(BaseModel):
 
     status: str
     version: str
+    model: str = Field(description="which model answers: svd or bayes (Bayesian SVD++)")
+    model_detail: str = Field(description="how the model was chosen or trained")
     titles: int
     users: int
     model_titles: int

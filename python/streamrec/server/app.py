@@ -31,12 +31,15 @@ from typing import Any
 
 from .artifacts import (
     FULL_RATINGS,
+    MODEL_CHOICES,
     build_artifacts,
     check_data_dir,
     default_data_dir,
     load_artifacts,
     load_model,
+    model_detail,
     read_manifest,
+    retrain_model,
 )
 
 # The asyncio event loop, not uvloop (uvicorn's "auto" choice when it is installed): under load, uvloop
@@ -213,6 +216,7 @@ def create_server_app(
     *,
     ui: bool = True,
     max_body_bytes: int | None = None,
+    model_detail: str | None = None,
 ) -> Any:
     """The API app with the UI mounted at ``/ui`` (built in the background at start-up).
 
@@ -242,6 +246,7 @@ def create_server_app(
         sample_users=user_ids,
         ui_status=lazy_ui.status if lazy_ui else None,
         **limit,
+        model_detail=model_detail,
     )
     if lazy_ui is not None:
         app.mount("/ui", lazy_ui)
@@ -297,7 +302,7 @@ def serve(
     rebuild: bool = False,
     ui: bool = True,
     max_body_bytes: int | None = None,
-    model: str | Path | None = None,
+    model: str | Path = "auto",
     scores: str | Path | None = None,
     progress: Callable[[str], None] = print,
 ) -> None:
@@ -310,9 +315,13 @@ def serve(
     loaded raise :class:`~streamrec.server.artifacts.ArtifactsError` (which says to rebuild). The
     URLs are printed once the server listens; ``ui=False`` serves (and prints) the API only.
     ``max_body_bytes`` is the request body limit (None: the API's default, 64 KB).
-    ``model``: serve this model file instead (trained here or exported from Spark by
-    ``streamrec spark train``), with the bundled catalog scored by ``scores`` (a ``movieId,score``
-    CSV; default the bundled scores); nothing is built then.
+
+    ``model``: ``auto`` (default: the more accurate of SVD and the Bayesian SVD++ on a held-out
+    2% of the ratings, retrained on all of them; see ``train_model``), ``svd``, ``bayes``, or the
+    path of a saved model file of either kind (trained here, or exported from Spark by
+    ``streamrec spark train``), served as is with the bundled catalog scored by ``scores`` (a
+    ``movieId,score`` CSV; default the bundled scores): nothing is built then. Artifacts built for
+    another choice keep their catalog and ratings and only retrain the model.
 
     Example::
 
@@ -321,19 +330,31 @@ def serve(
     """
     started = time.perf_counter()
     data_dir = check_data_dir(Path(data_dir).expanduser() if data_dir else default_data_dir())
+    model = str(model)
+    model_path = None if model in MODEL_CHOICES else Path(model).expanduser()
+    if model_path is not None and not model_path.is_file():
+        raise ValueError(
+            f"--model {model!r} is not accepted: give {', '.join(MODEL_CHOICES)} or the path of a "
+            "saved model file (no file there)"
+        )
     sock = bind_socket(host, port)
     try:
-        if model is not None:
-            source = Path(model).expanduser()
-            load = partial(load_model, source, scores)
+        if model_path is not None:
+            source = model_path
+            info: dict[str, Any] = {"model_path": str(model_path)}
+            load = partial(load_model, model_path, scores)
         else:
             manifest = read_manifest(data_dir)
             built = (manifest or {}).get("n_ratings", FULL_RATINGS)
             wanted = n_ratings if n_ratings is not None else built
             if rebuild or manifest is None or manifest.get("n_ratings") != wanted:
-                build_artifacts(data_dir, wanted, progress=progress)
+                manifest = build_artifacts(data_dir, wanted, model=model, progress=progress)
+                started = time.perf_counter()
+            elif manifest.get("model_request") != model:
+                manifest = retrain_model(data_dir, model, progress=progress)
                 started = time.perf_counter()
             source = data_dir
+            info = manifest
             load = partial(load_artifacts, data_dir)
         # The artifacts load (in Rust, without the GIL) while the web stack is being imported.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -342,12 +363,21 @@ def serve(
 
             from .. import api  # noqa: F401 (imported here to overlap with the loading)
 
-            catalog, model, users = loading.result()
-        app = create_server_app(catalog, model, users, ui=ui, max_body_bytes=max_body_bytes)
-        freeze_heap_after_startup(app)
-        progress(
-            f"streamrec: artifacts loaded from {source} in {time.perf_counter() - started:.2f}s"
+            catalog, loaded_model, users = loading.result()
+        from ..service import model_kind
+
+        detail = model_detail({**info, "model": model_kind(loaded_model)})
+        app = create_server_app(
+            catalog,
+            loaded_model,
+            users,
+            ui=ui,
+            max_body_bytes=max_body_bytes,
+            model_detail=detail,
         )
+        freeze_heap_after_startup(app)
+        loaded = time.perf_counter() - started
+        progress(f"streamrec: artifacts loaded from {source} in {loaded:.2f}s; model: {detail}")
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, loop=EVENT_LOOP, backlog=BACKLOG
         )
