@@ -24,7 +24,7 @@
 //!
 //! // a small Henry-shaped ratings set -> the typed ratings table
 //! let out = std::env::temp_dir().join(format!("streamrec-tour-{}", std::process::id()));
-//! let config = SynthConfig { n_ratings: 50_000, n_users: 2_000, seed: 7, n_files: 1 };
+//! let config = SynthConfig { n_ratings: 50_000, n_users: 2_000, seed: 7, n_files: 1, overwrite: true };
 //! synth_from_catalog(&out, data, &data.join("title_scores.csv"), &config)?;
 //! let ratings = read_ratings_source(&out, RatingsFormat::Auto)?;
 //! titles.attach_ratings(&ratings); // scores from the ratings themselves

@@ -298,7 +298,7 @@ def test_a_model_trained_by_spark_train_is_served(spark, henry_dir, tmp_path):
         title = expected[0][0]
         similar = json.loads(wait_for(f"{base}/recommend/similar/{title}?n=3"))
         assert [item["id"] for item in similar["items"]] == [
-            t for t, _ in model.similar_titles(title, n=3)
+            t for t, *_ in model.similar_titles(title, n=3)
         ]
         request = urllib.request.Request(
             base + "/recommend/ratings",

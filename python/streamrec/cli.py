@@ -472,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--factors",
         type=_positive_int,
         default=None,
-        help="latent factors (default: 100 for svd, 10 for bayes)",
+        help="latent factors (default: 100); 10 for --model bayes",
     )
     train.add_argument(
         "--epochs", type=_positive_int, default=20, help="SGD epochs (default: %(default)s)"

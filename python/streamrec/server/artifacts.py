@@ -284,7 +284,9 @@ def train_model(
             progress(f"          validating {candidate} on {train.height:,} ratings")
             # The split's frames carry no scale: the served data's, not the part's min and max.
             fitted = _fit(candidate, train, params[candidate], progress, ratings.scale)
-            scores[candidate] = ev.evaluate(fitted, held_out)["rmse"]
+            # RMSE alone decides; ranking metrics need held-out ratings above a threshold.
+            predicted = fitted.predict_batch(held_out["user_id"], held_out["title_id"])
+            scores[candidate] = ev.rmse(held_out["rating"].to_numpy(), predicted)
             progress(
                 f"          {candidate}: held-out RMSE {scores[candidate]:.4f} "
                 f"({time.perf_counter() - mark:.1f}s)"
