@@ -427,8 +427,8 @@ impl PyBayes {
 fn load_model(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Py<PyAny>> {
     let model = py.detach(|| load_any(&path)).map_err(to_py_err)?;
     Ok(match model {
-        AnyModel::Svd(m) => Py::new(py, PySvd::from_model(m))?.into_any(),
-        AnyModel::Bayes(m) => Py::new(py, PyBayes::from_model(m))?.into_any(),
+        AnyModel::Svd(m) => Py::new(py, PySvd::from_model(*m))?.into_any(),
+        AnyModel::Bayes(m) => Py::new(py, PyBayes::from_model(*m))?.into_any(),
     })
 }
 

@@ -10,8 +10,9 @@ use crate::{Error, Result};
 /// A loaded model: either kind, answering through [`Recommender`].
 #[derive(Clone, Debug)]
 pub enum AnyModel {
-    Svd(SvdModel),
-    Bayes(BayesSvdppModel),
+    // Boxed: the two models' headers differ by hundreds of bytes; the enum stays one pointer.
+    Svd(Box<SvdModel>),
+    Bayes(Box<BayesSvdppModel>),
 }
 
 impl AnyModel {
@@ -25,8 +26,8 @@ impl AnyModel {
 
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {
-            AnyModel::Svd(m) => m,
-            AnyModel::Bayes(m) => m,
+            AnyModel::Svd(m) => m.as_ref(),
+            AnyModel::Bayes(m) => m.as_ref(),
         }
     }
 }
@@ -37,8 +38,10 @@ impl AnyModel {
 pub fn load_any(path: impl AsRef<Path>) -> Result<AnyModel> {
     let path = path.as_ref();
     match magic_of(path)? {
-        Some(magic) if &magic == SVD_MAGIC => Ok(AnyModel::Svd(SvdModel::load(path)?)),
-        Some(magic) if &magic == BAYES_MAGIC => Ok(AnyModel::Bayes(BayesSvdppModel::load(path)?)),
+        Some(magic) if &magic == SVD_MAGIC => Ok(AnyModel::Svd(Box::new(SvdModel::load(path)?))),
+        Some(magic) if &magic == BAYES_MAGIC => {
+            Ok(AnyModel::Bayes(Box::new(BayesSvdppModel::load(path)?)))
+        }
         _ => Err(Error::Model {
             path: path.to_path_buf(),
             message: "not a streamrec model file: accepted are SVD (SRSVDMDL) and \

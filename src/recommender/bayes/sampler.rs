@@ -337,7 +337,7 @@ impl State {
             );
         let t1 = std::time::Instant::now();
         self.profile[0] += (t1 - t0).as_secs_f64();
-        if me.imp.is_some() && sweep % p.implicit_every.max(1) as u64 == 0 {
+        if me.imp.is_some() && sweep.is_multiple_of(p.implicit_every.max(1) as u64) {
             implicit_chains(me, rel, b, alpha, seed, sweep);
             let t2 = std::time::Instant::now();
             self.profile[1] += (t2 - t1).as_secs_f64();
