@@ -73,7 +73,9 @@ def main() -> None:
     if args.henry:
         cache = Path.home() / ".cache" / "streamrec" / "bench"
         henry = max(
-            (p.name for p in cache.glob("henry-*") if (p / "train.parquet").exists()), default=None
+            (p.name for p in cache.glob("henry-*") if (p / "train.parquet").exists()),
+            key=lambda name: int(name.split("-")[1]),
+            default=None,
         )
         if henry is None:
             sys.exit(f"no cached Henry-shaped split under {cache}: run bench/bench_svd.py once")
