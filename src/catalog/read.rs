@@ -143,6 +143,17 @@ pub(super) fn check_header(
                     .all(|(found, wanted)| found.trim() == *wanted);
             if matches {
                 Ok(())
+            } else if fields.len() == 1 && fields[0].contains('\t') {
+                Err(Error::record(
+                    source,
+                    1,
+                    format!(
+                        "the file is tab-separated ({:?}); expected comma-separated with the \
+                         header {:?}",
+                        fields[0],
+                        expected.join(",")
+                    ),
+                ))
             } else {
                 Err(header_error(fields.join(",")))
             }

@@ -92,6 +92,20 @@ pub fn detect_format_of_bytes(path: &Path, first_line: &[u8]) -> Result<RatingsF
     let line = String::from_utf8_lossy(&first_line[..end]);
     let line = line.trim_start_matches('\u{feff}').trim();
     if line.contains('\t') {
+        // u.data has no header: a first field that is not a number is a tab-separated header,
+        // which would otherwise be reported as a bad user id.
+        let first = line.split('\t').next().unwrap_or("").trim();
+        if !first.is_empty() && first.parse::<i64>().is_err() {
+            return Err(Error::record(
+                path,
+                1,
+                format!(
+                    "the file is tab-separated with a header ({line:?}); accepted: comma-separated \
+                     {HENRY_HEADER} (Henry) or {MOVIELENS_CSV_HEADER} (MovieLens ratings.csv), \
+                     or tab-separated u.data without a header"
+                ),
+            ));
+        }
         return Ok(RatingsFormat::MovieLens);
     }
     let names: Vec<String> = line

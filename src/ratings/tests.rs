@@ -377,3 +377,18 @@ fn repeated_pairs_are_counted_kept_merged_or_refused() {
         Err(Error::InvalidArgument { .. })
     ));
 }
+
+#[test]
+fn a_tab_separated_file_with_a_header_is_named_as_such() {
+    let path = write_temp(
+        "tabbed.tsv",
+        "userId\trating\ttimestamp\tmovieId\n1\t4.0\t1425941529\tas680\n",
+    );
+    let (line, message) = record_error(read_ratings(&[path], RatingsFormat::Auto));
+    assert_eq!(line, 1);
+    assert!(
+        message.starts_with("the file is tab-separated with a header"),
+        "{message}"
+    );
+    assert!(message.contains("u.data without a header"), "{message}");
+}

@@ -151,3 +151,19 @@ fn a_duplicate_show_id_is_refused_with_both_lines() {
         8_807
     );
 }
+
+#[test]
+fn a_tab_separated_catalog_is_named_as_such() {
+    let text = HEADER.replace(',', "\t") + "s1\tmovie\tx\t\t\t\t\t2020\tpg\t90 min\tdrama\td\n";
+    match parse_catalog(text.as_bytes(), Platform::Netflix, Path::new("tabbed.csv")) {
+        Err(Error::Record { line, message, .. }) => {
+            assert_eq!(line, 1);
+            assert!(
+                message.starts_with("the file is tab-separated"),
+                "{message}"
+            );
+            assert!(message.contains("show_id,type,title"), "{message}");
+        }
+        other => panic!("expected a record error, got {other:?}"),
+    }
+}
