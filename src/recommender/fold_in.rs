@@ -12,25 +12,7 @@ impl SvdModel {
     /// `Σ (r - μ - b_i - b_u - q_iᵀ p_u)² + n (reg_pu |p_u|² + reg_bu b_u²)`, solved exactly as
     /// a ridge regression (Cholesky of a `(k + 1) x (k + 1)` system). Returns `(p_u, b_u)`.
     pub fn fold_in(&self, ratings: &[(String, f32)]) -> Result<(Vec<f32>, f32)> {
-        if ratings.is_empty() {
-            return Err(Error::invalid(
-                "ratings",
-                "[]",
-                "at least one (title_id, rating) pair",
-            ));
-        }
-        let (low, high) = self.scale;
-        let mut rows = Vec::with_capacity(ratings.len());
-        for (title_id, rating) in ratings {
-            if !(rating.is_finite() && *rating >= low && *rating <= high) {
-                return Err(Error::invalid(
-                    "rating",
-                    format!("{rating} for {title_id}"),
-                    format!("a rating between {low} and {high}"),
-                ));
-            }
-            rows.push((self.title_of(title_id)?, *rating));
-        }
+        let rows = checked_fold_in_rows(ratings, self.scale, |id| self.title_of(id))?;
         let k = self.n_factors;
         let biased = self.params.biased;
         let dim = if biased { k + 1 } else { k };
@@ -113,6 +95,35 @@ impl SvdModel {
 
 /// Solves `A x = b` for a symmetric positive definite `A` (row-major, overwritten by its
 /// Cholesky factor). `None` if `A` is not positive definite.
+/// A new user's `(title_id, rating)` pairs as `(title index, rating)`, for either model's
+/// fold-in: refuses an empty list, a rating outside `scale` and a title the model does not know.
+pub(crate) fn checked_fold_in_rows(
+    ratings: &[(String, f32)],
+    (low, high): (f32, f32),
+    title_of: impl Fn(&str) -> Result<u32>,
+) -> Result<Vec<(u32, f32)>> {
+    if ratings.is_empty() {
+        return Err(Error::invalid(
+            "ratings",
+            "[]",
+            "at least one (title_id, rating) pair",
+        ));
+    }
+    ratings
+        .iter()
+        .map(|(title_id, rating)| {
+            if !(rating.is_finite() && *rating >= low && *rating <= high) {
+                return Err(Error::invalid(
+                    "rating",
+                    format!("{rating} for {title_id}"),
+                    format!("a rating between {low} and {high}"),
+                ));
+            }
+            Ok((title_of(title_id)?, *rating))
+        })
+        .collect()
+}
+
 fn solve_symmetric_positive(a: &mut [f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
     for j in 0..n {
         let mut diagonal = a[j * n + j];

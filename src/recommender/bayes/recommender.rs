@@ -13,6 +13,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::super::fold_in::checked_fold_in_rows;
 use super::super::kernel::dot as fast_dot;
 use super::model::dot;
 use super::{day_of, fit, BayesModel, BayesParams, Serving};
@@ -531,25 +532,7 @@ impl Recommender for BayesSvdppModel {
         ratings: &[(String, f32)],
         n: usize,
     ) -> Result<Vec<(String, f32)>> {
-        if ratings.is_empty() {
-            return Err(Error::invalid(
-                "ratings",
-                "[]",
-                "at least one (title_id, rating) pair",
-            ));
-        }
-        let (low, high) = self.scale;
-        let mut rows = Vec::with_capacity(ratings.len());
-        for (title_id, rating) in ratings {
-            if !(rating.is_finite() && *rating >= low && *rating <= high) {
-                return Err(Error::invalid(
-                    "rating",
-                    format!("{rating} for {title_id}"),
-                    format!("a rating between {low} and {high}"),
-                ));
-            }
-            rows.push((self.title_of(title_id)?, *rating));
-        }
+        let rows = checked_fold_in_rows(ratings, self.scale, |id| self.title_of(id))?;
         let folded = self.core.fold_in(&rows);
         let mut excluded: Vec<u32> = rows.iter().map(|&(t, _)| t).collect();
         excluded.sort_unstable();
