@@ -90,59 +90,105 @@ impl Mat {
     fn col(&self, c: usize) -> &[f64] {
         &self.a[c * self.rows..(c + 1) * self.rows]
     }
+
+    /// The same matrix row-major (`rows x cols`).
+    fn to_row_major(&self) -> Vec<f64> {
+        let mut out = vec![0.0; self.rows * self.cols];
+        for c in 0..self.cols {
+            for (r, x) in self.col(c).iter().enumerate() {
+                out[r * self.cols + c] = *x;
+            }
+        }
+        out
+    }
+
+    /// A column-major matrix from a row-major one.
+    fn from_row_major(rows: usize, cols: usize, row_major: &[f64]) -> Mat {
+        let mut a = vec![0.0; rows * cols];
+        for r in 0..rows {
+            for c in 0..cols {
+                a[c * rows + r] = row_major[r * cols + c];
+            }
+        }
+        Mat { rows, cols, a }
+    }
 }
 
-/// `V (rows x d, row-major f32) * B (d x l)` -> `rows x l` column-major.
+/// `Σ a_i b_i` in four interleaved partial sums: a single running sum is bound by the
+/// additions' latency, four keep the multiply-add units busy (and the compiler vectorizes it).
+fn dot_f64(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `o += x * b`, element-wise.
+#[inline]
+fn axpy(o: &mut [f64], x: f64, b: &[f64]) {
+    for (oc, bc) in o.iter_mut().zip(b) {
+        *oc += x * bc;
+    }
+}
+
+/// `V (rows x d, row-major f32) * B (d x l)` -> `rows x l` column-major. Each output row is
+/// a sum of `B`'s rows (vectorized over `l`), all rows in parallel.
 fn mul_rows(v: &[f32], d: usize, b: &Mat) -> Mat {
     let rows = v.len() / d.max(1);
     let l = b.cols;
+    let b_rows = b.to_row_major();
     let mut out = vec![0.0; rows * l];
-    let per_row: Vec<Vec<f64>> = (0..rows)
-        .into_par_iter()
-        .map(|r| {
-            let x = &v[r * d..(r + 1) * d];
-            (0..l)
-                .map(|c| x.iter().zip(b.col(c)).map(|(p, q)| *p as f64 * q).sum())
-                .collect()
-        })
-        .collect();
-    for (r, vals) in per_row.iter().enumerate() {
-        for c in 0..l {
-            out[c * rows + r] = vals[c];
-        }
+    if l > 0 && d > 0 {
+        out.par_chunks_mut(l)
+            .zip(v.par_chunks(d))
+            .with_min_len(16)
+            .for_each(|(o, x)| {
+                for (i, &xi) in x.iter().enumerate() {
+                    axpy(o, xi as f64, &b_rows[i * l..(i + 1) * l]);
+                }
+            });
     }
-    Mat {
-        rows,
-        cols: l,
-        a: out,
-    }
+    Mat::from_row_major(rows, l, &out)
 }
 
-/// `Vᵀ (d x rows) * Q (rows x l)` -> `d x l`, summed in row order.
+/// Dimensions of `Vᵀ Q` computed per task in [`mul_t`] (their accumulator stays in L1/L2).
+const DIMS_PER_TASK: usize = 16;
+
+/// `Vᵀ (d x rows) * Q (rows x l)` -> `d x l`, each entry summed in row order. Tasks own blocks
+/// of dimensions and stream the rows once each, so `V` is read once in all.
 fn mul_t(v: &[f32], d: usize, q: &Mat) -> Mat {
     let rows = q.rows;
     let l = q.cols;
-    let a: Vec<f64> = (0..l)
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let qc = q.col(c);
-            let mut acc = vec![0.0; d];
-            for r in 0..rows {
-                let w = qc[r];
-                if w != 0.0 {
-                    for (s, x) in acc.iter_mut().zip(&v[r * d..(r + 1) * d]) {
-                        *s += w * *x as f64;
+    let q_rows = q.to_row_major();
+    let mut out = vec![0.0; d * l];
+    if l > 0 && d > 0 {
+        out.par_chunks_mut(DIMS_PER_TASK * l)
+            .enumerate()
+            .for_each(|(task, acc)| {
+                let first = task * DIMS_PER_TASK;
+                let dims = acc.len() / l;
+                for r in 0..rows {
+                    let qr = &q_rows[r * l..(r + 1) * l];
+                    let vr = &v[r * d + first..r * d + first + dims];
+                    for (i, &x) in vr.iter().enumerate() {
+                        if x != 0.0 {
+                            axpy(&mut acc[i * l..(i + 1) * l], x as f64, qr);
+                        }
                     }
                 }
-            }
-            acc
-        })
-        .collect();
-    Mat {
-        rows: d,
-        cols: l,
-        a,
+            });
     }
+    Mat::from_row_major(d, l, &out)
 }
 
 /// Orthonormalizes the columns (modified Gram-Schmidt, twice).
@@ -154,13 +200,13 @@ fn orth(m: &mut Mat) {
                 let (head, tail) = m.a.split_at_mut(c * n);
                 let pc = &head[p * n..(p + 1) * n];
                 let cc = &mut tail[..n];
-                let r: f64 = pc.iter().zip(cc.iter()).map(|(x, y)| x * y).sum();
+                let r = dot_f64(pc, cc);
                 for (y, x) in cc.iter_mut().zip(pc) {
                     *y -= r * x;
                 }
             }
             let cc = &mut m.a[c * n..(c + 1) * n];
-            let norm = cc.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let norm = dot_f64(cc, cc).sqrt();
             if norm > 1e-300 {
                 cc.iter_mut().for_each(|x| *x /= norm);
             }
@@ -254,23 +300,33 @@ impl Serving {
         let mut g = vec![0.0; l * l];
         for a in 0..l {
             for b in a..l {
-                let v: f64 = z.col(a).iter().zip(z.col(b)).map(|(x, w)| x * w).sum();
+                let v = dot_f64(z.col(a), z.col(b));
                 g[a * l + b] = v;
                 g[b * l + a] = v;
             }
         }
         let (_vals, w) = symmetric_eigen(&g, l);
         let r = rank.min(l);
+        // Rows of `m W` (first `r` columns), each a sum of `W`'s rows, in parallel.
         let project = |m: &Mat| -> Vec<f32> {
+            let rows = m.to_row_major();
             let mut out = vec![0.0f32; m.rows * r];
-            for row in 0..m.rows {
-                for c in 0..r {
-                    let mut s = 0.0;
-                    for a in 0..l {
-                        s += m.a[a * m.rows + row] * w[a * l + c];
-                    }
-                    out[row * r + c] = s as f32;
-                }
+            if r > 0 {
+                out.par_chunks_mut(r)
+                    .zip(rows.par_chunks(l))
+                    .with_min_len(16)
+                    .for_each_init(
+                        || vec![0.0f64; r],
+                        |acc, (o, x)| {
+                            acc.fill(0.0);
+                            for (a, &xa) in x.iter().enumerate() {
+                                axpy(acc, xa, &w[a * l..a * l + r]);
+                            }
+                            for (oc, s) in o.iter_mut().zip(acc.iter()) {
+                                *oc = *s as f32;
+                            }
+                        },
+                    );
             }
             out
         };
@@ -285,21 +341,24 @@ impl Serving {
                 cols: r,
                 a: col_major(&title_vecs, n_t, r),
             };
-            let mut coef = vec![0.0f32; r];
+            // The prior user's exact score against every title, once.
+            let exact: Vec<f64> = self
+                .title_vecs
+                .par_chunks(d.max(1))
+                .map(|t| dot(&self.user_prior.1, t) as f64)
+                .collect();
             // Least squares against the orthogonal columns of Z W (orthogonal, not normal).
-            #[allow(clippy::needless_range_loop)]
-            for c in 0..r {
-                let col = zw.col(c);
-                let nrm: f64 = col.iter().map(|x| x * x).sum();
-                let s: f64 = (0..n_t)
-                    .map(|i| {
-                        col[i]
-                            * dot(&self.user_prior.1, &self.title_vecs[i * d..(i + 1) * d]) as f64
-                    })
-                    .sum();
-                coef[c] = if nrm > 0.0 { (s / nrm) as f32 } else { 0.0 };
-            }
-            coef
+            (0..r)
+                .map(|c| {
+                    let col = zw.col(c);
+                    let nrm = dot_f64(col, col);
+                    if nrm > 0.0 {
+                        (dot_f64(col, &exact) / nrm) as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect::<Vec<f32>>()
         };
         let prior_title = {
             let t: Vec<f64> = (0..l)
