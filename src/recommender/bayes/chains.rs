@@ -8,6 +8,17 @@ use super::features::{Relations, USER};
 use super::sampler::Block;
 use crate::util::rng::Rng;
 
+/// One member's bias-chain state, aligned so that it never straddles two cache lines.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct BiasState([f64; 4]);
+
+/// One member's factor-chain state: one cache line, which every step reads and writes once per
+/// member (unaligned, most states would straddle two lines).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct FactorState([f64; 8]);
+
 /// The sequential coordinate-wise chains over the block's implicit features (module docs).
 pub fn implicit_chains(
     me: &mut Block,
@@ -35,14 +46,14 @@ pub fn implicit_chains(
     };
     // Biases: state [a, C, γ0, M00].
     {
-        let mut st: Vec<[f64; 4]> = (0..n)
+        let mut st: Vec<BiasState> = (0..n)
             .map(|e| {
-                [
+                BiasState([
                     imp.weight[e],
                     theta[e * kk],
                     gamma(theta, e, 0),
                     m[e * kk * kk],
-                ]
+                ])
             })
             .collect();
         let mut rng = Rng::for_stream(seed, &[sweep, 100 + b as u64, 0]);
@@ -52,7 +63,7 @@ pub fn implicit_chains(
             let x_old = imp.w[j];
             let (mut a_sum, mut b_sum) = (0.0, 0.0);
             for &e in mem {
-                let s = &st[e as usize];
+                let s = &st[e as usize].0;
                 a_sum += s[0] * s[0] * s[3];
                 b_sum += s[0] * s[2];
             }
@@ -62,25 +73,25 @@ pub fn implicit_chains(
             let d = x - x_old;
             imp.w[j] = x;
             for &e in mem {
-                let s = &mut st[e as usize];
+                let s = &mut st[e as usize].0;
                 s[1] += s[0] * d;
                 s[2] += s[0] * d * s[3];
             }
         }
-        for e in 0..n {
-            theta[e * kk] = st[e][1];
+        for (e, s) in st.iter().enumerate() {
+            theta[e * kk] = s.0[1];
         }
     }
     // Factors: one chain per factor, state [a, P_f, C, γ0, γf, β1, β2, β3] with
     // β = a (M00, M0f, Mff) (read-only during the chain). With H = P_f - a y_jf:
     // d_uᵀ M_u d_u = a (H (H β1 + 2 β2) + β3), d_uᵀ γ_u = a (H γ0 + γf);
     // after the draw: C += a H δ, P_f += a δ, γ0 += δ (H β1 + β2), γf += δ (H β2 + β3).
-    let mut st: Vec<[f64; 8]> = vec![[0.0; 8]; n];
+    let mut st: Vec<FactorState> = vec![FactorState([0.0; 8]); n];
     for f in 0..k {
         for (e, s) in st.iter_mut().enumerate() {
             let mb = e * kk * kk;
             let a = imp.weight[e];
-            *s = [
+            s.0 = [
                 a,
                 theta[e * kk + 1 + f],
                 theta[e * kk],
@@ -102,14 +113,14 @@ pub fn implicit_chains(
             let rest = pairs.remainder();
             for pair in pairs {
                 for (l, &e) in pair.iter().enumerate() {
-                    let s = &st[e as usize];
+                    let s = &st[e as usize].0;
                     let h = s[1] - s[0] * x_old;
                     a2[l] += s[0] * (h * (h * s[5] + 2.0 * s[6]) + s[7]);
                     b2[l] += s[0] * (h * s[3] + s[4]);
                 }
             }
             for &e in rest {
-                let s = &st[e as usize];
+                let s = &st[e as usize].0;
                 let h = s[1] - s[0] * x_old;
                 a2[0] += s[0] * (h * (h * s[5] + 2.0 * s[6]) + s[7]);
                 b2[0] += s[0] * (h * s[3] + s[4]);
@@ -121,7 +132,7 @@ pub fn implicit_chains(
             let d = x - x_old;
             imp.v[j * k + f] = x;
             for &e in mem {
-                let s = &mut st[e as usize];
+                let s = &mut st[e as usize].0;
                 let h = s[1] - s[0] * x_old;
                 s[2] += s[0] * h * d;
                 s[1] += s[0] * d;
@@ -130,8 +141,8 @@ pub fn implicit_chains(
             }
         }
         for (e, s) in st.iter().enumerate() {
-            theta[e * kk + 1 + f] = s[1];
-            theta[e * kk] = s[2];
+            theta[e * kk + 1 + f] = s.0[1];
+            theta[e * kk] = s.0[2];
         }
     }
 }

@@ -191,27 +191,54 @@ fn mul_t(v: &[f32], d: usize, q: &Mat) -> Mat {
     Mat::from_row_major(d, l, &out)
 }
 
-/// Orthonormalizes the columns (modified Gram-Schmidt, twice).
+/// Rows per partial sum in [`orth`]: the partial sums are added in order, so the result does
+/// not depend on how many threads computed them.
+const ROWS_PER_PART: usize = 2048;
+
+/// Orthonormalizes the columns: classical Gram-Schmidt with one reorthogonalization ("twice
+/// is enough", Giraud et al. 2005) on a row-major copy, so that each step is one parallel
+/// pass over the rows, vectorized over the previous columns.
 fn orth(m: &mut Mat) {
-    let n = m.rows;
-    for _ in 0..2 {
-        for c in 0..m.cols {
-            for p in 0..c {
-                let (head, tail) = m.a.split_at_mut(c * n);
-                let pc = &head[p * n..(p + 1) * n];
-                let cc = &mut tail[..n];
-                let r = dot_f64(pc, cc);
-                for (y, x) in cc.iter_mut().zip(pc) {
-                    *y -= r * x;
-                }
+    let (n, l) = (m.rows, m.cols);
+    if n == 0 || l == 0 {
+        return;
+    }
+    let mut a = m.to_row_major();
+    for c in 0..l {
+        for _ in 0..2 {
+            // r = A[:, ..c]ᵀ a_c
+            let parts: Vec<Vec<f64>> = a
+                .par_chunks(ROWS_PER_PART * l)
+                .map(|rows| {
+                    let mut r = vec![0.0; c];
+                    for row in rows.chunks_exact(l) {
+                        axpy(&mut r, row[c], &row[..c]);
+                    }
+                    r
+                })
+                .collect();
+            let mut r = vec![0.0; c];
+            for part in &parts {
+                axpy(&mut r, 1.0, part);
             }
-            let cc = &mut m.a[c * n..(c + 1) * n];
-            let norm = dot_f64(cc, cc).sqrt();
-            if norm > 1e-300 {
-                cc.iter_mut().for_each(|x| *x /= norm);
-            }
+            a.par_chunks_mut(l).with_min_len(256).for_each(|row| {
+                row[c] -= dot_f64(&row[..c], &r);
+            });
+        }
+        let norm = a
+            .par_chunks(ROWS_PER_PART * l)
+            .map(|rows| rows.chunks_exact(l).map(|row| row[c] * row[c]).sum::<f64>())
+            .collect::<Vec<f64>>()
+            .iter()
+            .sum::<f64>()
+            .sqrt();
+        if norm > 1e-300 {
+            a.par_chunks_mut(l)
+                .with_min_len(256)
+                .for_each(|row| row[c] /= norm);
         }
     }
+    *m = Mat::from_row_major(n, l, &a);
 }
 
 impl Serving {
