@@ -639,9 +639,12 @@ class BayesianSVDpp:
 
     The prediction is the average over the ``n_samples`` samples kept after ``burn_in``
     (exact over ``n_stored`` evenly thinned ones), clipped to the rating scale;
-    ``recommend`` and ``similar_titles`` use its rank-64 truncated SVD (+0.0001 RMSE on
-    MovieLens 100K). Unknown users or titles take their group's prior mean, flagged
-    ``was_impossible``.
+    ``recommend`` and ``similar_titles`` use its rank-64 truncated SVD, the serving vectors
+    ``user_factors`` / ``item_factors`` (+0.0001 RMSE on MovieLens 100K). Unknown users or
+    titles take their group's prior mean, flagged ``was_impossible``. The serving surface is
+    ``SVD``'s: ``recommend`` and ``recommend_for_ratings`` with ``unclipped``,
+    ``similar_titles`` blending the catalog's content with the serving title vectors,
+    ``title_counts`` and ``user_counts``.
 
     Hyperparameters and defaults: ``n_factors=10``, ``n_samples=200``, ``burn_in=20``,
     ``time=False`` (needs a ``timestamp`` column; serve recommendations from a ``time=False``
@@ -729,28 +732,54 @@ class BayesianSVDpp:
             >>> model.title_index(["242"])
         """
     def recommend(
-        self, user_id: int, n: int = 10, exclude_rated: bool = True
-    ) -> list[tuple[str, float]]:
+        self, user_id: int, n: int = 10, exclude_rated: bool = True, unclipped: bool = False
+    ) -> list[tuple[str, float]] | list[tuple[str, float, float]]:
         """The top-``n`` titles for a known user with their predicted ratings, from the rank-64
-        serving vectors (KeyError if the user is unknown).
+        serving vectors (KeyError if the user is unknown; ValueError unless ``n`` >= 1; an
+        ``n`` above the number of titles gives them all). Titles are ranked by the unclipped
+        score: the sample-averaged estimate ``global_mean + user_biases[u] + item_biases[i] +
+        user_factors[u] · item_factors[i]`` before clipping. With ``unclipped=True`` each item
+        is ``(title_id, predicted rating, unclipped estimate)``, the rating being that estimate
+        clipped to the scale, as ``SVD.recommend`` answers.
 
         Example:
             >>> model.recommend(196, n=3)
+            >>> model.recommend(196, n=3, unclipped=True)  # [('242', 5.0, 5.12), ...]
         """
-    def similar_titles(self, title_id: str | int, n: int = 10) -> list[tuple[str, float]]:
-        """The ``n`` titles nearest by cosine similarity of the serving title vectors
-        (``item_factors``).
+    def similar_titles(
+        self,
+        title_id: str | int,
+        n: int = 10,
+        weight: float = 0.7,
+        catalog: Catalog | None = None,
+    ) -> list[tuple[str, float, float, float]]:
+        """``SVD.similar_titles`` over this model's serving title vectors (``item_factors``):
+        the ``n`` titles (``n`` >= 1) most similar to ``title_id``, as ``(title_id, score,
+        content, factor)``, best first; ``content`` is the TF-IDF cosine of the two titles in
+        the catalog, in [0, 1], ``factor`` the cosine of their serving title vectors, in
+        [-1, 1], and ``score = weight * content + (1 - weight) * max(factor, 0)`` (``content``
+        alone for ``weight=1``, ``factor`` alone for ``weight=0``). ``weight`` is a number from
+        0 to 1 (ValueError otherwise). The content comes from ``catalog`` (default: the bundled
+        catalog), indexed on the first call and kept until the model or the catalog changes; a
+        title the catalog lacks gets factors only. KeyError for a title the model does not
+        know.
 
         Example:
-            >>> model.similar_titles("50", n=5)
+            >>> model.similar_titles("ns3686", n=5)  # blend
+            >>> model.similar_titles("50", n=5, weight=0.0)  # serving vectors only
         """
     def recommend_for_ratings(
-        self, ratings: _Iterable[tuple[str | int, float]], n: int = 10
-    ) -> list[tuple[str, float]]:
-        """Top-``n`` for a new user described by ``(title_id, rating)`` pairs: the user's terms
-        are solved with every stored sample's title side fixed (fold-in, no retraining); the
-        rated titles are excluded. Unknown titles raise KeyError, ratings off the scale
-        ValueError.
+        self,
+        ratings: _Iterable[tuple[str | int, float]],
+        n: int = 10,
+        unclipped: bool = False,
+    ) -> list[tuple[str, float]] | list[tuple[str, float, float]]:
+        """Top-``n`` (``n`` >= 1) for a new user described by ``(title_id, rating)`` pairs: the
+        user's terms are solved with every stored sample's title side fixed (fold-in, no
+        retraining); the rated titles are excluded. Titles are ranked by the folded-in user's
+        posterior-mean estimate over the stored samples before clipping; with
+        ``unclipped=True`` each item is ``(title_id, predicted rating, unclipped estimate)``.
+        Unknown titles raise KeyError, ratings off the scale ValueError.
 
         Example:
             >>> model.recommend_for_ratings([("50", 5.0), ("181", 4.0)], n=5)
@@ -793,6 +822,22 @@ class BayesianSVDpp:
     def loss_history(self) -> _np.ndarray: ...
     @property
     def n_kept(self) -> int: ...
+    @property
+    def user_counts(self) -> _npt.NDArray[_np.uint32]:
+        """Training ratings of each user (0: in the id map, unknown to the model); a (user,
+        title) pair rated more than once counts once here (the model keeps each user's rated
+        titles, not their repeats), while ``title_counts`` counts every rating.
+
+        Example:
+            >>> int(model.user_counts.sum())  # the training size, without repeated pairs
+        """
+    @property
+    def title_counts(self) -> _npt.NDArray[_np.uint32]:
+        """Training ratings of each title (0: in the id map, unknown to the model).
+
+        Example:
+            >>> catalog.with_rating_counts(model.title_ids, model.title_counts)
+        """
     @property
     def user_ids(self) -> _np.ndarray: ...
     @property

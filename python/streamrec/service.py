@@ -39,23 +39,6 @@ __all__ = [
 MODEL_LABELS = {"svd": "SVD", "bayes": "Bayesian SVD++"}
 
 
-def _factor_twin(model: Any) -> Any:
-    """An :class:`streamrec.SVD` with ``model``'s serving factors and biases (its title vectors for
-    the similar-titles blend)."""
-    from . import _core
-
-    return _core.SVD.from_factors(
-        model.user_ids,
-        model.title_ids,
-        model.user_factors,
-        model.item_factors,
-        model.user_biases,
-        model.item_biases,
-        model.global_mean,
-        model.scale,
-    )
-
-
 def model_kind(model: Any) -> str:
     """``bayes`` for a :class:`streamrec.BayesianSVDpp`, ``svd`` for an :class:`streamrec.SVD`.
 
@@ -133,16 +116,12 @@ class StreamrecService:
         model_detail: str | None = None,
     ):
         frame = catalog.to_polars()
-        if "rating_count" not in frame.columns and hasattr(model, "title_counts"):
+        if "rating_count" not in frame.columns:
             catalog = catalog.with_rating_counts(model.title_ids, model.title_counts)
         self.catalog = catalog
         self.model = model
         #: ``svd`` or ``bayes``: which model answers (``/health`` and the UI say it).
         self.model_kind = model_kind(model)
-        # Similar titles blend the catalog's content with a model's title factors; the Bayesian
-        # model's serving form (global + biases + user . title vectors) is exactly an SVD's, so
-        # an SVD made from those factors gives it the same hybrid.
-        self._similar_model = model if self.model_kind == "svd" else _factor_twin(model)
         self.model_label = MODEL_LABELS[self.model_kind]
         #: How the model was chosen or trained (e.g. the validation of ``serve --model auto``).
         self.model_detail = model_detail or self.model_label
@@ -252,14 +231,11 @@ class StreamrecService:
         """Top-``n`` titles for a known user; :class:`UnknownIdError` for an unknown user.
 
         Each item has the ``predicted_rating`` (clipped to the rating scale) and the
-        ``ranking_score`` the titles are ranked by (the unclipped estimate): for a heavy user the
-        whole top 10 can read 5.
+        ``ranking_score`` the titles are ranked by (the unclipped estimate, for either model): for a
+        heavy user the whole top 10 can read 5.
         """
         try:
-            if self.model_kind == "svd":
-                items = self.model.recommend(user_id, n=n, unclipped=True)
-            else:  # averaged over samples, the ranking score is the predicted rating itself
-                items = [(t, r, r) for t, r in self.model.recommend(user_id, n=n)]
+            items = self.model.recommend(user_id, n=n, unclipped=True)
         except KeyError:
             raise UnknownIdError(
                 f"user_id: unknown user {user_id}; the model knows {self.n_users} users",
@@ -273,8 +249,9 @@ class StreamrecService:
     ) -> dict[str, Any]:
         """The ``n`` titles most similar to ``title_id``; :class:`UnknownIdError` when it is unknown.
 
-        ``weight`` blends the catalog's content (1) with the model's title factors (0); each item has
-        the blended ``similarity`` and both sides' (``content_similarity``, ``factor_similarity``).
+        ``weight`` blends the catalog's content (1) with the model's title factors (0: the SVD's
+        factors, the Bayesian SVD++'s serving title vectors); each item has the blended
+        ``similarity`` and both sides' (``content_similarity``, ``factor_similarity``).
         """
         summary = self.summary(title_id)
         if not 0.0 <= weight <= 1.0:
@@ -284,9 +261,7 @@ class StreamrecService:
                 accepted=_WEIGHT_ACCEPTED,
             )
         try:
-            items = self._similar_model.similar_titles(
-                title_id, n=n, weight=weight, catalog=self.catalog
-            )
+            items = self.model.similar_titles(title_id, n=n, weight=weight, catalog=self.catalog)
         except KeyError:
             raise UnknownIdError(
                 f"title_id: {title_id!r} has no ratings in the model, so it has no neighbours",
@@ -321,10 +296,7 @@ class StreamrecService:
                     accepted="a title id that appears in the training ratings",
                 )
         try:
-            if self.model_kind == "svd":
-                items = self.model.recommend_for_ratings(list(ratings), n=n, unclipped=True)
-            else:
-                items = [(t, r, r) for t, r in self.model.recommend_for_ratings(list(ratings), n=n)]
+            items = self.model.recommend_for_ratings(list(ratings), n=n, unclipped=True)
         except KeyError as error:
             raise UnknownIdError(f"ratings: {error.args[0] if error.args else error}") from None
         except ValueError as error:

@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use super::convert::{ratings_table, title_key, title_keys, user_keys};
+use super::catalog::PyCatalog;
+use super::convert::{ratings_table, title_keys, user_keys, PyInt};
 use super::progress::PythonProgress;
 use super::recommender::{PyPrediction, PySvd};
+use super::serving::Served;
 use super::to_py_err;
+use crate::recommender::similar::DEFAULT_WEIGHT;
 use crate::recommender::{
     load_any, AnyModel, BayesParams, BayesSvdppModel, Recommender, SweepReport,
 };
@@ -43,9 +46,12 @@ use crate::Error;
 ///
 /// The prediction is the average over the ``n_samples`` samples kept after ``burn_in``
 /// (exact over ``n_stored`` evenly thinned ones), clipped to the rating scale;
-/// ``recommend`` and ``similar_titles`` use its rank-64 truncated SVD (+0.0001 RMSE on
-/// MovieLens 100K, a top-10 over 22,998 titles well under a millisecond). Unknown users or
-/// titles take their group's prior mean, flagged ``was_impossible``.
+/// ``recommend`` and ``similar_titles`` use its rank-64 truncated SVD, the serving vectors
+/// (+0.0001 RMSE on MovieLens 100K, a top-10 over 22,998 titles well under a millisecond).
+/// Unknown users or titles take their group's prior mean, flagged ``was_impossible``. The
+/// serving surface is ``SVD``'s: ``recommend`` / ``recommend_for_ratings`` with ``unclipped``
+/// (the sample-averaged estimate before clipping), ``similar_titles`` blending the catalog's
+/// content with the serving title vectors, ``title_counts`` and ``user_counts``.
 ///
 /// Hyperparameters and defaults: ``n_factors=10``, ``n_samples=200``, ``burn_in=20``,
 /// ``time=False`` (needs a ``timestamp`` column; serve recommendations from a ``time=False``
@@ -65,21 +71,23 @@ use crate::Error;
 #[pyclass(name = "BayesianSVDpp", module = "streamrec._core")]
 pub struct PyBayes {
     params: BayesParams,
-    model: Option<Arc<BayesSvdppModel>>,
+    served: Served<BayesSvdppModel>,
 }
 
 impl PyBayes {
+    fn with_model(params: BayesParams, model: Option<BayesSvdppModel>) -> Self {
+        PyBayes {
+            params,
+            served: Served::new("BayesianSVDpp", model),
+        }
+    }
+
     fn model(&self) -> PyResult<&Arc<BayesSvdppModel>> {
-        self.model.as_ref().ok_or_else(|| {
-            PyRuntimeError::new_err("this BayesianSVDpp is not fitted yet: call fit(ratings) first")
-        })
+        self.served.model()
     }
 
     pub(super) fn from_model(model: BayesSvdppModel) -> Self {
-        PyBayes {
-            params: model.params().clone(),
-            model: Some(Arc::new(model)),
-        }
+        PyBayes::with_model(model.params().clone(), Some(model))
     }
 }
 
@@ -128,10 +136,7 @@ impl PyBayes {
             ..BayesParams::default()
         };
         params.validate().map_err(to_py_err)?;
-        Ok(PyBayes {
-            params,
-            model: None,
-        })
+        Ok(PyBayes::with_model(params, None))
     }
 
     /// Fits on `ratings` (a `Ratings`, a polars DataFrame with the columns `SVD.fit` accepts
@@ -158,15 +163,13 @@ impl PyBayes {
             BayesSvdppModel::fit(&table, &params, progress)
         });
         reporter.finish(py)?;
-        slf.model = Some(Arc::new(result.map_err(to_py_err)?));
+        let model = result.map_err(to_py_err)?;
+        slf.served.set(model);
         Ok(slf)
     }
 
     fn predict(&self, user_id: i64, title_id: &Bound<'_, PyAny>) -> PyResult<PyPrediction> {
-        let model = self.model()?;
-        let iid = title_key(title_id)?;
-        let prediction = Recommender::predict(model.as_ref(), user_id, &iid);
-        Ok(PyPrediction::new(user_id, iid, prediction))
+        self.served.predict(user_id, title_id)
     }
 
     /// Predictions for pairs (polars Series, numpy arrays or lists); with `timestamps` (Unix
@@ -225,11 +228,7 @@ impl PyBayes {
         py: Python<'py>,
         user_ids: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let model = self.model()?;
-        let users = user_keys(user_ids)?;
-        Ok(py
-            .detach(|| Recommender::user_indexes(model.as_ref(), &users))
-            .into_pyarray(py))
+        self.served.user_index(py, user_ids)
     }
 
     fn title_index<'py>(
@@ -237,67 +236,55 @@ impl PyBayes {
         py: Python<'py>,
         title_ids: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let model = self.model()?;
-        let titles = title_keys(title_ids)?;
-        let titles = titles.as_strs()?;
-        Ok(py
-            .detach(|| Recommender::title_indexes(model.as_ref(), &titles))
-            .into_pyarray(py))
+        self.served.title_index(py, title_ids)
     }
 
-    #[pyo3(signature = (user_id, n=10, exclude_rated=true))]
-    fn recommend(
+    /// Top-n for a known user from the serving vectors; with `unclipped` each item also
+    /// carries the sample-averaged estimate before clipping that the titles are ranked by.
+    #[pyo3(signature = (user_id, n=PyInt::new(10), exclude_rated=true, unclipped=false),
+        text_signature = "($self, user_id, n=10, exclude_rated=True, unclipped=False)")]
+    fn recommend<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         user_id: i64,
-        n: usize,
+        n: PyInt,
         exclude_rated: bool,
-    ) -> PyResult<Vec<(String, f32)>> {
-        let model = self.model()?.clone();
-        py.detach(|| Recommender::recommend(model.as_ref(), user_id, n, exclude_rated))
-            .map_err(to_py_err)
+        unclipped: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.served
+            .recommend(py, user_id, n, exclude_rated, unclipped)
     }
 
-    #[pyo3(signature = (title_id, n=10))]
+    /// `SVD.similar_titles`' blend of the catalog's content with the serving title vectors.
+    #[pyo3(signature = (title_id, n=PyInt::new(10), weight=DEFAULT_WEIGHT, catalog=None),
+        text_signature = "($self, title_id, n=10, weight=0.7, catalog=None)")]
     fn similar_titles(
         &self,
         py: Python<'_>,
         title_id: &Bound<'_, PyAny>,
-        n: usize,
-    ) -> PyResult<Vec<(String, f32)>> {
-        let model = self.model()?.clone();
-        let title_id = title_key(title_id)?;
-        py.detach(|| Recommender::similar_titles(model.as_ref(), &title_id, n))
-            .map_err(to_py_err)
+        n: PyInt,
+        weight: f32,
+        catalog: Option<PyRef<'_, PyCatalog>>,
+    ) -> PyResult<Vec<(String, f32, f32, f32)>> {
+        self.served.similar_titles(py, title_id, n, weight, catalog)
     }
 
     /// Top-n for a new user described by `(title_id, rating)` pairs: their terms are solved
     /// with the title side of every stored sample fixed (fold-in, no retraining).
-    #[pyo3(signature = (ratings, n=10))]
-    fn recommend_for_ratings(
+    #[pyo3(signature = (ratings, n=PyInt::new(10), unclipped=false),
+        text_signature = "($self, ratings, n=10, unclipped=False)")]
+    fn recommend_for_ratings<'py>(
         &self,
-        py: Python<'_>,
-        ratings: &Bound<'_, PyAny>,
-        n: usize,
-    ) -> PyResult<Vec<(String, f32)>> {
-        let pairs: Vec<(String, f32)> = ratings
-            .try_iter()?
-            .map(|item| {
-                let item = item?;
-                let (title, rating): (Bound<'_, PyAny>, f32) = item.extract().map_err(|_| {
-                    PyTypeError::new_err("ratings must be (title_id, rating) pairs")
-                })?;
-                Ok((title_key(&title)?, rating))
-            })
-            .collect::<PyResult<_>>()?;
-        let model = self.model()?.clone();
-        py.detach(|| Recommender::recommend_for_ratings(model.as_ref(), &pairs, n))
-            .map_err(to_py_err)
+        py: Python<'py>,
+        ratings: &Bound<'py, PyAny>,
+        n: PyInt,
+        unclipped: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.served.recommend_for_ratings(py, ratings, n, unclipped)
     }
 
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        let model = self.model()?.clone();
-        py.detach(|| model.save(&path)).map_err(to_py_err)
+        self.served.save(py, path)
     }
 
     #[staticmethod]
@@ -326,7 +313,19 @@ impl PyBayes {
 
     #[getter]
     fn is_fitted(&self) -> bool {
-        self.model.is_some()
+        self.served.fitted().is_some()
+    }
+
+    /// Training ratings of each user.
+    #[getter]
+    fn user_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        self.served.user_counts(py)
+    }
+
+    /// Training ratings of each title.
+    #[getter]
+    fn title_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        self.served.title_counts(py)
     }
 
     #[getter]
@@ -385,25 +384,22 @@ impl PyBayes {
 
     #[getter]
     fn user_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        Ok(PyArray1::from_slice(
-            py,
-            Recommender::user_ids(self.model()?.as_ref()),
-        ))
+        self.served.user_ids(py)
     }
 
     #[getter]
     fn title_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, Recommender::title_ids(self.model()?.as_ref()))
+        self.served.title_ids(py)
     }
 
     #[getter]
     fn scale(&self) -> PyResult<(f32, f32)> {
-        Ok(Recommender::scale(self.model()?.as_ref()))
+        self.served.scale()
     }
 
     fn __repr__(&self) -> String {
         let p = &self.params;
-        let state = match &self.model {
+        let state = match self.served.fitted() {
             Some(m) => format!(
                 ", fitted on {} users x {} titles",
                 Recommender::n_users(m.as_ref()),

@@ -15,6 +15,7 @@ mod evaluation;
 mod progress;
 mod ratings;
 mod recommender;
+mod serving;
 mod synth;
 
 /// Maps the crate's errors onto the Python exceptions a user expects: a bad value is a

@@ -1,30 +1,25 @@
 //! Python face of the recommender: `streamrec.SVD` and `streamrec.Prediction`. Only
 //! conversions live here; the logic is in the core's `svd` and `evaluation` modules.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use numpy::ndarray::Array2;
 use numpy::{
     AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2, PyReadonlyArray1,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use super::catalog::{bundled_data_dir, PyCatalog};
-use super::convert::{ratings_table, title_key, title_keys, user_keys, PyInt};
+use super::catalog::PyCatalog;
+use super::convert::{ratings_table, title_keys, user_keys, PyInt};
 use super::progress::PythonProgress;
+use super::serving::{Served, MAX_COUNT};
 use super::to_py_err;
-use crate::catalog::{Catalog, CatalogSource};
 use crate::evaluation;
-use crate::recommender::similar::{check_weight, ContentIndex, DEFAULT_WEIGHT};
+use crate::recommender::similar::DEFAULT_WEIGHT;
 use crate::recommender::{EpochReport, FactorModel, SvdModel, SvdParams};
-
-/// The largest count a parameter accepts (`n`, `n_factors`, `n_epochs`): any the machine can
-/// index; beyond what the data holds it changes nothing (`n` above the number of titles
-/// gives them all).
-const MAX_COUNT: i128 = usize::MAX as i128;
 
 /// One prediction: user id, title id, estimated rating, and whether it is a fallback
 /// (unknown user or title).
@@ -92,101 +87,23 @@ impl PyPrediction {
 #[pyclass(name = "SVD", module = "streamrec._core")]
 pub struct PySvd {
     pub(super) params: SvdParams,
-    model: Option<Arc<SvdModel>>,
-    /// The content index of `similar_titles`, built on first use and kept until the model or
-    /// the catalog changes.
-    content: Arc<Mutex<Option<ContentCache>>>,
-}
-
-/// A content index of the model's titles and the catalog it was built from.
-struct ContentCache {
-    /// `None` for the bundled catalog. Holding the `Arc` keeps the catalog alive, so a pointer
-    /// match always means the same catalog.
-    catalog: Option<Arc<Catalog>>,
-    index: Arc<ContentIndex>,
+    served: Served<SvdModel>,
 }
 
 impl PySvd {
-    fn with_model(params: SvdParams, model: Option<Arc<SvdModel>>) -> PySvd {
+    fn with_model(params: SvdParams, model: Option<SvdModel>) -> PySvd {
         PySvd {
             params,
-            model,
-            content: Arc::new(Mutex::new(None)),
+            served: Served::new("SVD", model),
         }
     }
 
     pub(super) fn from_model(model: SvdModel) -> Self {
-        PySvd::with_model(model.params().clone(), Some(Arc::new(model)))
+        PySvd::with_model(model.params().clone(), Some(model))
     }
 
     fn model(&self) -> PyResult<&Arc<SvdModel>> {
-        self.model.as_ref().ok_or_else(|| {
-            PyRuntimeError::new_err("this SVD is not fitted yet: call fit(ratings) first")
-        })
-    }
-
-    /// Replaces the model; its content index is built again on next use.
-    fn set_model(&mut self, model: SvdModel) {
-        self.model = Some(Arc::new(model));
-        *self.content.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-
-    /// The content index of `model`'s titles from `catalog` (the bundled one for `None`): the
-    /// cached one when it was built from the same catalog, else built now (once).
-    fn content_index(
-        &self,
-        py: Python<'_>,
-        model: &Arc<SvdModel>,
-        catalog: Option<Arc<Catalog>>,
-    ) -> PyResult<Arc<ContentIndex>> {
-        let bundled = match catalog {
-            Some(_) => None,
-            None => Some(bundled_data_dir(py)?),
-        };
-        let cache = Arc::clone(&self.content);
-        let model = Arc::clone(model);
-        py.detach(move || {
-            // Held while building, so that concurrent first calls build the index once.
-            let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(cached) = cache.as_ref() {
-                let same = match (&cached.catalog, &catalog) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                    _ => false,
-                };
-                if same {
-                    return Ok(Arc::clone(&cached.index));
-                }
-            }
-            let (index, _) = match (&catalog, bundled) {
-                (Some(catalog), _) => model.content_index(catalog.table()),
-                (None, Some(dir)) => model.content_index(&CatalogSource::Dir(dir).load(None)?),
-                (None, None) => unreachable!("the bundled folder is resolved for no catalog"),
-            };
-            let index = Arc::new(index);
-            *cache = Some(ContentCache {
-                catalog,
-                index: Arc::clone(&index),
-            });
-            Ok(index)
-        })
-        .map_err(to_py_err)
-    }
-}
-
-/// Top-n `(title_id, estimate)` pairs as Python answers them: `(title_id, rating)` with the
-/// rating clipped to `scale`, or with `unclipped` `(title_id, rating, unclipped estimate)`.
-fn ranked_list<'py>(
-    py: Python<'py>,
-    ranked: Vec<(String, f32)>,
-    scale: (f32, f32),
-    unclipped: bool,
-) -> PyResult<Bound<'py, PyList>> {
-    let clip = |estimate: f32| estimate.clamp(scale.0, scale.1);
-    if unclipped {
-        PyList::new(py, ranked.into_iter().map(|(id, e)| (id, clip(e), e)))
-    } else {
-        PyList::new(py, ranked.into_iter().map(|(id, e)| (id, clip(e))))
+        self.served.model()
     }
 }
 
@@ -291,20 +208,12 @@ impl PySvd {
         reporter.finish(py)?;
         let mut model = result.map_err(to_py_err)?;
         model.prepare();
-        slf.set_model(model);
+        slf.served.set(model);
         Ok(slf)
     }
 
     fn predict(&self, user_id: i64, title_id: &Bound<'_, PyAny>) -> PyResult<PyPrediction> {
-        let model = self.model()?;
-        let iid = title_key(title_id)?;
-        let prediction = model.predict(user_id, &iid);
-        Ok(PyPrediction {
-            uid: user_id,
-            iid,
-            est: prediction.est as f64,
-            was_impossible: prediction.was_impossible,
-        })
+        self.served.predict(user_id, title_id)
     }
 
     fn predict_batch<'py>(
@@ -345,9 +254,7 @@ impl PySvd {
         py: Python<'py>,
         user_ids: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let model = self.model()?;
-        let users = user_keys(user_ids)?;
-        Ok(py.detach(|| model.user_indexes(&users)).into_pyarray(py))
+        self.served.user_index(py, user_ids)
     }
 
     fn title_index<'py>(
@@ -355,10 +262,7 @@ impl PySvd {
         py: Python<'py>,
         title_ids: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let model = self.model()?;
-        let titles = title_keys(title_ids)?;
-        let titles = titles.as_strs()?;
-        Ok(py.detach(|| model.title_indexes(&titles)).into_pyarray(py))
+        self.served.title_index(py, title_ids)
     }
 
     #[pyo3(signature = (user_id, n=PyInt::new(10), exclude_rated=true, unclipped=false),
@@ -371,12 +275,8 @@ impl PySvd {
         exclude_rated: bool,
         unclipped: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let n = n.to("n", 1, MAX_COUNT)?;
-        let model = self.model()?.clone();
-        let ranked = py
-            .detach(|| model.recommend_unclipped(user_id, n, exclude_rated))
-            .map_err(to_py_err)?;
-        ranked_list(py, ranked, model.scale(), unclipped)
+        self.served
+            .recommend(py, user_id, n, exclude_rated, unclipped)
     }
 
     #[pyo3(signature = (title_id, n=PyInt::new(10), weight=DEFAULT_WEIGHT, catalog=None),
@@ -389,19 +289,7 @@ impl PySvd {
         weight: f32,
         catalog: Option<PyRef<'_, PyCatalog>>,
     ) -> PyResult<Vec<(String, f32, f32, f32)>> {
-        let n = n.to("n", 1, MAX_COUNT)?;
-        let model = self.model()?.clone();
-        let title_id = title_key(title_id)?;
-        check_weight(weight).map_err(to_py_err)?;
-        let index = self.content_index(py, &model, catalog.map(|c| c.shared()))?;
-        let answer = py
-            .detach(|| model.similar_titles_blend(&title_id, n, weight, Some(&index)))
-            .map_err(to_py_err)?;
-        Ok(answer
-            .neighbours
-            .into_iter()
-            .map(|nb| (nb.title_id, nb.score, nb.content, nb.factor))
-            .collect())
+        self.served.similar_titles(py, title_id, n, weight, catalog)
     }
 
     #[pyo3(signature = (ratings, n=PyInt::new(10), unclipped=false),
@@ -413,22 +301,7 @@ impl PySvd {
         n: PyInt,
         unclipped: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let n = n.to("n", 1, MAX_COUNT)?;
-        let pairs: Vec<(String, f32)> = ratings
-            .try_iter()?
-            .map(|item| {
-                let item = item?;
-                let (title, rating): (Bound<'_, PyAny>, f32) = item.extract().map_err(|_| {
-                    PyTypeError::new_err("ratings must be (title_id, rating) pairs")
-                })?;
-                Ok((title_key(&title)?, rating))
-            })
-            .collect::<PyResult<_>>()?;
-        let model = self.model()?.clone();
-        let ranked = py
-            .detach(|| model.recommend_for_ratings_unclipped(&pairs, n))
-            .map_err(to_py_err)?;
-        ranked_list(py, ranked, model.scale(), unclipped)
+        self.served.recommend_for_ratings(py, ratings, n, unclipped)
     }
 
     /// Warm start on new ratings; with `holdout`, reports its RMSE before and after.
@@ -467,7 +340,7 @@ impl PySvd {
         reporter.finish(py)?;
         let scores = result.map_err(to_py_err)?;
         model.prepare();
-        self.set_model(model);
+        self.served.set(model);
         let report = PyDict::new(py);
         report.set_item("train_rmse", scores.train_rmse)?;
         report.set_item("holdout_rmse_before", scores.holdout_rmse_before)?;
@@ -476,17 +349,13 @@ impl PySvd {
     }
 
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        let model = self.model()?.clone();
-        py.detach(|| model.save(&path)).map_err(to_py_err)
+        self.served.save(py, path)
     }
 
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PySvd> {
         let model = py.detach(|| SvdModel::load(&path)).map_err(to_py_err)?;
-        Ok(PySvd::with_model(
-            model.params().clone(),
-            Some(Arc::new(model)),
-        ))
+        Ok(PySvd::from_model(model))
     }
 
     /// A model from factors trained elsewhere (Spark MLlib's ALS, see `streamrec.spark`).
@@ -558,20 +427,17 @@ impl PySvd {
         let model = py
             .detach(|| SvdModel::from_factors(parts))
             .map_err(to_py_err)?;
-        Ok(PySvd::with_model(
-            model.params().clone(),
-            Some(Arc::new(model)),
-        ))
+        Ok(PySvd::from_model(model))
     }
 
     #[getter]
     fn user_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        Ok(PyArray1::from_slice(py, self.model()?.user_counts()))
+        self.served.user_counts(py)
     }
 
     #[getter]
     fn title_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        Ok(PyArray1::from_slice(py, self.model()?.title_counts()))
+        self.served.title_counts(py)
     }
 
     fn get_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -580,7 +446,7 @@ impl PySvd {
 
     #[getter]
     fn is_fitted(&self) -> bool {
-        self.model.is_some()
+        self.served.fitted().is_some()
     }
 
     #[getter]
@@ -627,22 +493,22 @@ impl PySvd {
 
     #[getter]
     fn user_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        Ok(PyArray1::from_slice(py, self.model()?.user_ids()))
+        self.served.user_ids(py)
     }
 
     #[getter]
     fn title_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.model()?.title_ids())
+        self.served.title_ids(py)
     }
 
     #[getter]
     fn scale(&self) -> PyResult<(f32, f32)> {
-        Ok(self.model()?.scale())
+        self.served.scale()
     }
 
     fn __repr__(&self) -> String {
         let p = &self.params;
-        let state = match &self.model {
+        let state = match self.served.fitted() {
             Some(m) => format!(
                 ", fitted on {} users x {} titles",
                 m.n_users(),

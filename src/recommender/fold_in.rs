@@ -3,6 +3,7 @@
 
 use super::kernel::dot;
 use super::model::SvdModel;
+use super::topk::{named, top_titles};
 use crate::{Error, Result};
 
 impl SvdModel {
@@ -55,17 +56,10 @@ impl SvdModel {
         Ok((factors, bias))
     }
 
-    /// Recommendations for a new user described by a few ratings (see [`SvdModel::fold_in`]);
-    /// the rated titles are excluded.
-    pub fn recommend_for_ratings(
-        &self,
-        ratings: &[(String, f32)],
-        n: usize,
-    ) -> Result<Vec<(String, f32)>> {
-        Ok(self.clipped(self.recommend_for_ratings_unclipped(ratings, n)?))
-    }
-
-    /// [`SvdModel::recommend_for_ratings`] with the unclipped estimates the titles are ranked by.
+    /// Recommendations for a new user described by a few ratings (see [`SvdModel::fold_in`]),
+    /// with the unclipped estimates they are ranked by; the rated titles are excluded
+    /// ([`Recommender::recommend_for_ratings`](super::Recommender::recommend_for_ratings)
+    /// clips the estimates).
     pub fn recommend_for_ratings_unclipped(
         &self,
         ratings: &[(String, f32)],
@@ -78,7 +72,7 @@ impl SvdModel {
             .collect();
         excluded.sort_unstable();
         let biased = self.params.biased;
-        let top = self.top_titles(n, &excluded, |t| {
+        let top = top_titles(self, n, &excluded, |t| {
             let product = dot(&factors, self.item_factor(t));
             if biased {
                 self.global_mean + bias + self.item_biases[t as usize] + product
@@ -86,10 +80,7 @@ impl SvdModel {
                 product
             }
         });
-        Ok(top
-            .into_iter()
-            .map(|(t, s)| (self.title_ids[t as usize].clone(), s))
-            .collect())
+        Ok(named(self, top))
     }
 }
 

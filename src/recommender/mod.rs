@@ -62,8 +62,8 @@
 //! (or, after the last, whose parameters are not): no model answers `NaN`, and a model file
 //! with a value that is not finite is neither written nor read.
 //!
-//! Beyond Surprise: [`SvdModel::recommend`], [`SvdModel::similar_titles`],
-//! [`SvdModel::recommend_for_ratings`] (fold-in of a new user), [`SvdModel::partial_fit`]
+//! Beyond Surprise: [`Recommender::recommend`], [`Recommender::similar_titles_blend`],
+//! [`Recommender::recommend_for_ratings`] (fold-in of a new user), [`SvdModel::partial_fit`]
 //! (warm start on new ratings), and [`SvdModel::save`] / [`SvdModel::load`] (a versioned,
 //! checksummed binary file carrying the id maps). [`SvdModel::from_factors`] builds a model
 //! from factors trained elsewhere (Spark's ALS), which then does all of the above.
@@ -75,14 +75,16 @@
 //! [`load_any`] loads a saved model of either kind by its file's magic.
 //! `params` holds the hyperparameters, `model` the model and its lookups, `sgd` training,
 //! `schedule` the block schedule, `layout` the rows training works on, `kernel` every
-//! `unsafe` (the SIMD kernels and the parallel counting sort), `predict`, `topk` and
-//! `fold_in` the answers, `similar` the similar titles (the factors blended with a content
-//! index of the catalog), `model_file` the file format, and `from_factors` models trained
-//! elsewhere.
+//! `unsafe` (the SIMD kernels and the parallel counting sort), `predict`, `topk` (with the
+//! top-n ranking both models use) and `fold_in` the answers, `similar` the similar titles of
+//! either model (its title vectors blended with a content index of the catalog), `model_file`
+//! the file format, and `from_factors` models trained elsewhere.
 
 use std::path::Path;
 
+use crate::catalog::CatalogTable;
 use crate::Result;
+use similar::{ContentIndex, FieldWeights, SimilarTitles};
 
 mod any;
 pub mod bayes;
@@ -111,9 +113,12 @@ pub use model_file::{checksum, FORMAT_VERSION};
 pub use params::{strata_for, Rates, SvdParams};
 
 /// What serving, evaluation and the Python binding ask of a trained model, whatever the
-/// model: its id maps, predictions (one, or a batch by indexes or ids, with `was_impossible`
-/// flagging a fallback for an unknown user or title), top-n recommendations for a known
-/// user or for a new one described by a few ratings (fold-in), similar titles, and saving.
+/// model: its id maps and training counts, predictions (one, or a batch by indexes or ids,
+/// with `was_impossible` flagging a fallback for an unknown user or title), top-n
+/// recommendations for a known user or for a new one described by a few ratings (fold-in),
+/// clipped or with the unclipped estimates they are ranked by, similar titles (the catalog's
+/// content blended with the model's title vectors, one implementation for every model), and
+/// saving.
 ///
 /// Users and titles have dense indexes (`0..n_users`, `0..n_titles`) given by the id maps;
 /// a user or title in the maps without training ratings is unknown to the model. Object
@@ -140,6 +145,10 @@ pub trait Recommender: Send + Sync {
     /// The index of each title id, `u32::MAX` for an id the model has never seen.
     fn title_indexes(&self, title_ids: &[&str]) -> Vec<u32>;
 
+    /// The index of a title the model knows (one with training ratings); an unknown-id error
+    /// naming `title_id` for any other.
+    fn title_of(&self, title_id: &str) -> Result<u32>;
+
     /// Whether the user at this index had training ratings.
     fn knows_user(&self, user: u32) -> bool;
 
@@ -159,22 +168,97 @@ pub trait Recommender: Send + Sync {
     /// [`Recommender::predict_indexes`] by ids.
     fn predict_ids(&self, user_ids: &[i64], title_ids: &[&str]) -> Result<Vec<f32>>;
 
-    /// The top-`n` titles for a known user, best first, with their predicted ratings;
-    /// without the titles the user rated in training when `exclude_rated`.
-    fn recommend(&self, user_id: i64, n: usize, exclude_rated: bool) -> Result<Vec<(String, f32)>>;
+    /// Training ratings of each user; 0 for a user in the id map the model does not know.
+    fn user_counts(&self) -> &[u32];
 
-    /// The `n` titles most similar to a known title by factor cosine, most similar first, with
-    /// the similarity (the blend with the catalog's content is
-    /// [`SvdModel::similar_titles_blend`]).
-    fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>>;
+    /// Training ratings of each title; 0 for a title in the id map the model does not know.
+    fn title_counts(&self) -> &[u32];
+
+    /// An estimate clipped to the rating scale, as predictions are.
+    fn clip(&self, estimate: f32) -> f32 {
+        let (low, high) = self.scale();
+        estimate.clamp(low, high)
+    }
+
+    /// The top-`n` titles for a known user, best first, with the unclipped estimates they are
+    /// ranked by (for a heavy user the clipped ratings of a whole top 10 can read the top of
+    /// the scale); without the titles the user rated in training when `exclude_rated`.
+    fn recommend_unclipped(
+        &self,
+        user_id: i64,
+        n: usize,
+        exclude_rated: bool,
+    ) -> Result<Vec<(String, f32)>>;
+
+    /// [`Recommender::recommend_unclipped`] with each estimate clipped: the predicted ratings.
+    fn recommend(&self, user_id: i64, n: usize, exclude_rated: bool) -> Result<Vec<(String, f32)>> {
+        Ok(clipped(
+            self,
+            self.recommend_unclipped(user_id, n, exclude_rated)?,
+        ))
+    }
 
     /// The top-`n` titles for a new user described by `(title_id, rating)` pairs, without
-    /// retraining; the rated titles are excluded.
-    fn recommend_for_ratings(
+    /// retraining, with the unclipped estimates they are ranked by; the rated titles are
+    /// excluded.
+    fn recommend_for_ratings_unclipped(
         &self,
         ratings: &[(String, f32)],
         n: usize,
     ) -> Result<Vec<(String, f32)>>;
+
+    /// [`Recommender::recommend_for_ratings_unclipped`] with each estimate clipped.
+    fn recommend_for_ratings(
+        &self,
+        ratings: &[(String, f32)],
+        n: usize,
+    ) -> Result<Vec<(String, f32)>> {
+        Ok(clipped(
+            self,
+            self.recommend_for_ratings_unclipped(ratings, n)?,
+        ))
+    }
+
+    /// The vector of the title at this index that similar titles compare by cosine (its
+    /// factors).
+    fn title_vector(&self, title: u32) -> &[f32];
+
+    /// The Euclidean norm of [`Recommender::title_vector`] (kept precomputed by the models).
+    fn title_norm(&self, title: u32) -> f32 {
+        let vector = self.title_vector(title);
+        kernel::dot(vector, vector).sqrt()
+    }
+
+    /// The content index of this model's titles, in its title order, with their fields from
+    /// `table` and the default field weights; also how many of its titles `table` lacks.
+    fn content_index(&self, table: &CatalogTable) -> (ContentIndex, usize) {
+        ContentIndex::for_ids(self.title_ids(), table, &FieldWeights::default())
+    }
+
+    /// The `n` known titles most similar to a known title by the blend of the catalog's
+    /// content (`content`, an index of this model's titles in its order) and the title
+    /// vectors' cosine, with weight `weight` from 1 (content only) to 0 (vectors only):
+    /// [`similar::similar_titles_blend`].
+    fn similar_titles_blend(
+        &self,
+        title_id: &str,
+        n: usize,
+        weight: f32,
+        content: Option<&ContentIndex>,
+    ) -> Result<SimilarTitles> {
+        similar::similar_titles_blend(self, title_id, n, weight, content)
+    }
+
+    /// The `n` titles most similar to a known title by the cosine of their vectors, most
+    /// similar first, with the cosine (the blend at weight 0, without content).
+    fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>> {
+        let answer = self.similar_titles_blend(title_id, n, 0.0, None)?;
+        Ok(answer
+            .neighbours
+            .into_iter()
+            .map(|neighbour| (neighbour.title_id, neighbour.score))
+            .collect())
+    }
 
     /// Precomputes what the answers need, once after training or loading (they work without
     /// it, more slowly).
@@ -182,4 +266,12 @@ pub trait Recommender: Send + Sync {
 
     /// Writes the model to `path`, in the model's own file format.
     fn save(&self, path: &Path) -> Result<()>;
+}
+
+/// Ranked `(title_id, estimate)` pairs with each estimate clipped by `model`.
+fn clipped<M: Recommender + ?Sized>(model: &M, ranked: Vec<(String, f32)>) -> Vec<(String, f32)> {
+    ranked
+        .into_iter()
+        .map(|(title_id, estimate)| (title_id, model.clip(estimate)))
+        .collect()
 }

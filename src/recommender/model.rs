@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::params::SvdParams;
-use super::Recommender;
+use super::{kernel, Recommender};
 use crate::util::hash::FastHash;
 use crate::{Error, Result};
 
@@ -215,6 +215,10 @@ impl Recommender for SvdModel {
         SvdModel::title_indexes(self, title_ids)
     }
 
+    fn title_of(&self, title_id: &str) -> Result<u32> {
+        SvdModel::title_of(self, title_id)
+    }
+
     fn knows_user(&self, user: u32) -> bool {
         SvdModel::knows_user(self, user)
     }
@@ -239,20 +243,43 @@ impl Recommender for SvdModel {
         SvdModel::predict_ids(self, user_ids, title_ids)
     }
 
-    fn recommend(&self, user_id: i64, n: usize, exclude_rated: bool) -> Result<Vec<(String, f32)>> {
-        SvdModel::recommend(self, user_id, n, exclude_rated)
+    fn user_counts(&self) -> &[u32] {
+        SvdModel::user_counts(self)
     }
 
-    fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>> {
-        SvdModel::similar_titles(self, title_id, n)
+    fn title_counts(&self) -> &[u32] {
+        SvdModel::title_counts(self)
     }
 
-    fn recommend_for_ratings(
+    fn recommend_unclipped(
+        &self,
+        user_id: i64,
+        n: usize,
+        exclude_rated: bool,
+    ) -> Result<Vec<(String, f32)>> {
+        SvdModel::recommend_unclipped(self, user_id, n, exclude_rated)
+    }
+
+    fn recommend_for_ratings_unclipped(
         &self,
         ratings: &[(String, f32)],
         n: usize,
     ) -> Result<Vec<(String, f32)>> {
-        SvdModel::recommend_for_ratings(self, ratings, n)
+        SvdModel::recommend_for_ratings_unclipped(self, ratings, n)
+    }
+
+    fn title_vector(&self, title: u32) -> &[f32] {
+        self.item_factor(title)
+    }
+
+    fn title_norm(&self, title: u32) -> f32 {
+        // Precomputed by `prepare` (and `load`); computed here otherwise.
+        if self.item_norms.len() == self.n_titles() {
+            self.item_norms[title as usize]
+        } else {
+            let q = self.item_factor(title);
+            kernel::dot(q, q).sqrt()
+        }
     }
 
     fn prepare(&mut self) {

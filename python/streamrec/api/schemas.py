@@ -150,8 +150,9 @@ class RecommendedTitle(TitleSummary):
 
     predicted_rating: float = Field(description="the predicted rating, clipped to 0.5-5")
     ranking_score: float = Field(
-        description="the unclipped estimate the titles are ranked by: predictions above the "
-        "scale all read 5 as predicted_rating, and this tells them apart"
+        description="the unclipped estimate the titles are ranked by (for the Bayesian SVD++ the "
+        "sample-averaged estimate before clipping): predictions above the scale all read 5 as "
+        "predicted_rating, and this tells them apart"
     )
 
 
@@ -167,7 +168,8 @@ class SimilarTitle(TitleSummary):
         "platforms), cast, director, country, description and type, 0-1"
     )
     factor_similarity: float = Field(
-        description="cosine of the two titles' factor vectors in the model, -1 to 1"
+        description="cosine of the two titles' factor vectors in the model (the Bayesian SVD++'s "
+        "serving title vectors), -1 to 1"
     )
 
 

@@ -6,7 +6,10 @@
 //! interaction matrix ([`Serving::compress`]): a top-n over 22,998 titles is then 64
 //! multiply-adds per title instead of `n_stored x n_factors` (1,000 by default), for +0.0001
 //! RMSE on MovieLens 100K u1 (0.8872 against 0.8871; rank 32: 0.8873). Measured (2 shared
-//! cores): a top-10 over 22,998 titles 0.14 ms, `similar_titles` 0.57 ms (exact: 10.5 ms).
+//! cores): a top-10 over 22,998 titles 0.14 ms. Similar titles are the SVD model's blend of the
+//! catalog's content with the serving title vectors' cosine (one implementation,
+//! [`crate::recommender::similar::similar_titles_blend`]), and every top-n is ranked by the
+//! same code as the SVD model's, ties to the lower index.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,7 +18,7 @@ use rayon::prelude::*;
 
 use super::super::fold_in::checked_fold_in_rows;
 use super::super::kernel::dot as fast_dot;
-use super::model::dot;
+use super::super::topk::{named, top_titles, top_titles_in};
 use super::{day_of, fit, BayesModel, BayesParams, Serving};
 use crate::ratings::RatingsTable;
 use crate::recommender::{Prediction, Recommender};
@@ -47,9 +50,12 @@ pub struct BayesSvdppModel {
     pub(super) title_ids: Vec<String>,
     pub(super) user_index: HashMap<i64, u32, FastHash>,
     pub(super) title_index: HashMap<String, u32, FastHash>,
-    /// Titles each user rated in training (CSR, sorted), as `SvdModel` keeps them.
+    /// Titles each user rated in training (CSR, sorted, distinct), as `SvdModel` keeps them.
     pub(super) rated_offsets: Vec<u64>,
     pub(super) rated_titles: Vec<u32>,
+    /// Each user's training ratings, from the rated lists (not stored in the file); a user
+    /// with none is unknown to the model.
+    pub(super) user_counts: Vec<u32>,
     /// Training ratings per title; a title with none is unknown to the model.
     pub(super) title_counts: Vec<u32>,
     pub(super) scale: (f32, f32),
@@ -88,22 +94,6 @@ fn rated_lists(table: &RatingsTable) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
         offsets[u + 1] = rated.len() as u64;
     }
     (offsets, rated, title_counts)
-}
-
-/// The `n` best of `scored`, best first, ties to the lower index (a selection, then a sort of
-/// the `n`).
-fn best_n(mut scored: Vec<(u32, f32)>, n: usize) -> Vec<(u32, f32)> {
-    let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    let n = n.min(scored.len());
-    if n == 0 {
-        return Vec::new();
-    }
-    if n < scored.len() {
-        scored.select_nth_unstable_by(n - 1, order);
-        scored.truncate(n);
-    }
-    scored.sort_unstable_by(order);
-    scored
 }
 
 trait DedupFrom {
@@ -201,11 +191,16 @@ impl BayesSvdppModel {
                 exact
             }
         });
+        let user_counts = rated_offsets
+            .windows(2)
+            .map(|row| (row[1] - row[0]) as u32)
+            .collect();
         let d = serving.dim.max(1);
         let title_norms = serving
             .title_vecs
             .par_chunks(d)
-            .map(|v| dot(v, v).sqrt())
+            // The kernel's dot product, as the cosines' numerators and the SVD model's norms.
+            .map(|v| fast_dot(v, v).sqrt())
             .collect();
         BayesSvdppModel {
             user_index: user_ids
@@ -224,6 +219,7 @@ impl BayesSvdppModel {
             title_ids,
             rated_offsets,
             rated_titles,
+            user_counts,
             title_counts,
             scale,
             train_rmse,
@@ -307,22 +303,6 @@ impl BayesSvdppModel {
         }
     }
 
-    fn title_of(&self, title_id: &str) -> Result<u32> {
-        match self.title_index.get(title_id) {
-            Some(&title) if Recommender::knows_title(self, title) => Ok(title),
-            _ => Err(Error::unknown("title", title_id)),
-        }
-    }
-
-    fn clip(&self, y: f64) -> f32 {
-        let y = y as f32;
-        if self.core.params.clip {
-            y.clamp(self.scale.0, self.scale.1)
-        } else {
-            y
-        }
-    }
-
     /// The index the core reads: unknown users/titles past the end (their group's prior).
     fn core_user(&self, user: u32) -> u32 {
         if Recommender::knows_user(self, user) {
@@ -367,34 +347,9 @@ impl BayesSvdppModel {
                 let y = self
                     .core
                     .score(self.core_user(users[n]), self.core_title(titles[n]), day);
-                self.clip(y)
+                self.clip(y as f32)
             })
             .collect())
-    }
-
-    /// The top `n` of `score` over known titles not in `excluded` (sorted), best first, ties
-    /// to the lower index.
-    fn top(
-        &self,
-        n: usize,
-        excluded: &[u32],
-        score: impl Fn(u32) -> f32 + Sync,
-    ) -> Vec<(u32, f32)> {
-        let all: Vec<(u32, f32)> = (0..self.title_ids.len() as u32)
-            .into_par_iter()
-            .filter(|&t| Recommender::knows_title(self, t) && excluded.binary_search(&t).is_err())
-            .map(|t| (t, score(t)))
-            .collect();
-        best_n(all, n)
-    }
-
-    fn named(&self, top: Vec<(u32, f32)>, clip: bool) -> Vec<(String, f32)> {
-        top.into_iter()
-            .map(|(t, s)| {
-                let s = if clip { self.clip(s as f64) } else { s };
-                (self.title_ids[t as usize].clone(), s)
-            })
-            .collect()
     }
 }
 
@@ -433,9 +388,15 @@ impl Recommender for BayesSvdppModel {
             .collect()
     }
 
+    fn title_of(&self, title_id: &str) -> Result<u32> {
+        match self.title_index.get(title_id) {
+            Some(&title) if Recommender::knows_title(self, title) => Ok(title),
+            _ => Err(Error::unknown("title", title_id)),
+        }
+    }
+
     fn knows_user(&self, user: u32) -> bool {
-        let u = user as usize;
-        u + 1 < self.rated_offsets.len() && self.rated_offsets[u + 1] > self.rated_offsets[u]
+        self.user_counts.get(user as usize).is_some_and(|&n| n > 0)
     }
 
     fn knows_title(&self, title: u32) -> bool {
@@ -450,7 +411,7 @@ impl Recommender for BayesSvdppModel {
             .core
             .score(self.core_user(user), self.core_title(title), None);
         Prediction {
-            est: self.clip(y),
+            est: self.clip(y as f32),
             was_impossible: !known,
         }
     }
@@ -478,7 +439,33 @@ impl Recommender for BayesSvdppModel {
         self.predict_indexes_at(&users, &titles, None)
     }
 
-    fn recommend(&self, user_id: i64, n: usize, exclude_rated: bool) -> Result<Vec<(String, f32)>> {
+    /// Each user's distinct rated titles: the training ratings, unless a (user, title) pair
+    /// was rated more than once (the model file keeps each user's titles, not the repeats).
+    fn user_counts(&self) -> &[u32] {
+        &self.user_counts
+    }
+
+    fn title_counts(&self) -> &[u32] {
+        &self.title_counts
+    }
+
+    /// Clipped to the scale unless the model was fitted with `clip = false`.
+    fn clip(&self, estimate: f32) -> f32 {
+        if self.core.params.clip {
+            estimate.clamp(self.scale.0, self.scale.1)
+        } else {
+            estimate
+        }
+    }
+
+    /// Ranked by the serving vectors' estimate `global + bias_u + bias_i + <user, title>`: the
+    /// sample-averaged score at rank [`SERVING_RANK`], before clipping.
+    fn recommend_unclipped(
+        &self,
+        user_id: i64,
+        n: usize,
+        exclude_rated: bool,
+    ) -> Result<Vec<(String, f32)>> {
         let user = self.user_of(user_id)?;
         let excluded = if exclude_rated {
             self.rated_by(user)
@@ -489,45 +476,17 @@ impl Recommender for BayesSvdppModel {
         let d = s.dim.max(1);
         let base = s.global as f32 + s.user_bias[user as usize];
         let uv = &s.user_vecs[user as usize * d..(user as usize + 1) * d];
-        // One sequential pass (23k titles x 64 dims is ~0.2 ms, less than waking the pool),
-        // the AVX2 dot product, then the excluded and unknown titles are struck out.
-        let mut scores: Vec<(u32, f32)> = s
-            .title_vecs
-            .chunks_exact(d)
-            .zip(&s.title_bias)
-            .enumerate()
-            .map(|(t, (tv, bi))| (t as u32, base + bi + fast_dot(uv, tv)))
-            .collect();
-        for &t in excluded {
-            scores[t as usize].1 = f32::NEG_INFINITY;
-        }
-        scores
-            .retain(|&(t, score)| score != f32::NEG_INFINITY && Recommender::knows_title(self, t));
-        Ok(self.named(best_n(scores, n), true))
+        // One sequential pass on this thread (23k titles x 64 dims is ~0.2 ms, less than
+        // waking the pool), with the AVX2 dot product.
+        let top = top_titles_in(self, 0..self.title_ids.len(), n, excluded, |t| {
+            base + s.title_bias[t as usize] + fast_dot(uv, self.item_factor(t))
+        });
+        Ok(named(self, top))
     }
 
-    fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>> {
-        let title = self.title_of(title_id)?;
-        let target = self.item_factor(title);
-        let target_norm = self.title_norms[title as usize];
-        // Sequential, as `recommend`: 64-dimensional cosines over 23k titles take less than
-        // waking the pool.
-        let top: Vec<(u32, f32)> = (0..self.title_ids.len() as u32)
-            .filter(|&t| t != title && Recommender::knows_title(self, t))
-            .map(|t| {
-                let denominator = self.title_norms[t as usize] * target_norm;
-                let cosine = if denominator > 0.0 {
-                    fast_dot(self.item_factor(t), target) / denominator
-                } else {
-                    0.0
-                };
-                (t, cosine)
-            })
-            .collect();
-        Ok(self.named(best_n(top, n), false))
-    }
-
-    fn recommend_for_ratings(
+    /// Ranked by the folded-in user's exact posterior-mean score over the stored samples,
+    /// before clipping.
+    fn recommend_for_ratings_unclipped(
         &self,
         ratings: &[(String, f32)],
         n: usize,
@@ -536,8 +495,19 @@ impl Recommender for BayesSvdppModel {
         let folded = self.core.fold_in(&rows);
         let mut excluded: Vec<u32> = rows.iter().map(|&(t, _)| t).collect();
         excluded.sort_unstable();
-        let top = self.top(n, &excluded, |t| self.core.score_folded(&folded, t) as f32);
-        Ok(self.named(top, true))
+        let top = top_titles(self, n, &excluded, |t| {
+            self.core.score_folded(&folded, t) as f32
+        });
+        Ok(named(self, top))
+    }
+
+    /// The serving title vector (what `item_factors` holds).
+    fn title_vector(&self, title: u32) -> &[f32] {
+        self.item_factor(title)
+    }
+
+    fn title_norm(&self, title: u32) -> f32 {
+        self.title_norms[title as usize]
     }
 
     fn save(&self, path: &Path) -> Result<()> {

@@ -547,3 +547,145 @@ fn time_needs_timestamps() {
     assert_eq!(name(&e), "timestamps");
     assert!(BayesSvdppModel::fit(&table, &quick(false), None).is_ok());
 }
+
+#[test]
+fn serves_the_answers_the_svd_model_serves() {
+    use super::model::dot;
+    use super::BayesSvdppModel;
+    use crate::recommender::similar::{ContentIndex, FieldWeights, TitleFields};
+    use crate::recommender::Recommender;
+    let s = synth(60, 40, 0.4, 5);
+    let table = table_of(&s);
+    let m = BayesSvdppModel::fit(&table, &quick(false), None).unwrap();
+
+    // Recommendations: ranked by the serving vectors' unclipped estimate, which the clipped
+    // answer clips.
+    let user = m.user_index[&10];
+    let unclipped = m.recommend_unclipped(10, 100, false).unwrap();
+    assert_eq!(unclipped.len(), 40);
+    assert!(unclipped.windows(2).all(|w| w[0].1 >= w[1].1));
+    let d = m.serving.dim;
+    for (id, estimate) in &unclipped {
+        let t = m.title_index[id] as usize;
+        let direct = m.serving.global as f32
+            + m.serving.user_bias[user as usize]
+            + m.serving.title_bias[t]
+            + dot(
+                &m.serving.user_vecs[user as usize * d..(user as usize + 1) * d],
+                &m.serving.title_vecs[t * d..(t + 1) * d],
+            );
+        assert!(
+            (estimate - direct).abs() < 1e-4,
+            "{id}: {estimate} vs {direct}"
+        );
+    }
+    let clipped = m.recommend(10, 100, false).unwrap();
+    for ((a, rating), (b, estimate)) in clipped.iter().zip(&unclipped) {
+        assert_eq!((a, *rating), (b, estimate.clamp(1.0, 5.0)));
+    }
+    let liked = [("t1".to_string(), 5.0), ("t2".to_string(), 1.0)];
+    let folded = m.recommend_for_ratings_unclipped(&liked, 10).unwrap();
+    assert!(folded.windows(2).all(|w| w[0].1 >= w[1].1));
+    assert!(folded.iter().all(|(t, _)| t != "t1" && t != "t2"));
+    let folded_clipped = m.recommend_for_ratings(&liked, 10).unwrap();
+    for ((a, rating), (b, estimate)) in folded_clipped.iter().zip(&folded) {
+        assert_eq!((a, *rating), (b, estimate.clamp(1.0, 5.0)));
+    }
+
+    // Counts: every training rating, per user and per title.
+    assert_eq!(m.user_counts().len(), m.n_users());
+    for (counts, entities) in [
+        (m.user_counts(), &table.users),
+        (m.title_counts(), &table.titles),
+    ] {
+        assert_eq!(counts.iter().sum::<u32>() as usize, table.len());
+        for (e, &count) in counts.iter().enumerate() {
+            let rated = entities.iter().filter(|&&x| x as usize == e).count();
+            assert_eq!(count as usize, rated);
+        }
+    }
+
+    // Similar titles: the shared blend over the serving title vectors. Titles `t % 4 < 2` are
+    // comedies, the others horror films.
+    let genres: Vec<&str> = m
+        .title_ids
+        .iter()
+        .map(|id| match id[1..].parse::<usize>().unwrap() % 4 {
+            0 | 1 => "comedies",
+            _ => "horror movies",
+        })
+        .collect();
+    let fields: Vec<TitleFields> = genres
+        .iter()
+        .map(|&g| TitleFields {
+            listed_in: Some(g),
+            kind: Some("movie"),
+            ..Default::default()
+        })
+        .collect();
+    let index = ContentIndex::build(&fields, &FieldWeights::default());
+    let target = m.title_index["t2"] as usize;
+    let cosine = |j: usize| {
+        let (a, b) = (m.item_factor(target as u32), m.item_factor(j as u32));
+        let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        let product: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+        product / (norm(a) * norm(b))
+    };
+    let by = |score: &dyn Fn(usize) -> f64| {
+        let mut order: Vec<usize> = (0..m.n_titles()).filter(|&j| j != target).collect();
+        order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+        order
+    };
+    let ids = |answer: &crate::recommender::similar::SimilarTitles| -> Vec<usize> {
+        let ids = answer.neighbours.iter().map(|n| m.title_index[&n.title_id]);
+        ids.map(|t| t as usize).collect()
+    };
+    let factors_only = m.similar_titles_blend("t2", 39, 0.0, Some(&index)).unwrap();
+    assert_eq!(ids(&factors_only), by(&cosine));
+    for n in &factors_only.neighbours {
+        let j = m.title_index[&n.title_id] as usize;
+        assert!((n.factor as f64 - cosine(j)).abs() < 1e-4 && n.score == n.factor);
+        assert!((n.content - index.similarity(target, j)).abs() < 1e-6);
+    }
+    let content_only = m.similar_titles_blend("t2", 39, 1.0, Some(&index)).unwrap();
+    let content = |j: usize| index.similarity(target, j) as f64;
+    assert_eq!(ids(&content_only), by(&content));
+    assert!(content_only.neighbours[..19]
+        .iter()
+        .all(|n| genres[m.title_index[&n.title_id] as usize] == "horror movies"));
+    let pairs = m.similar_titles("t2", 5).unwrap();
+    assert_eq!(
+        pairs
+            .iter()
+            .map(|(t, _)| m.title_index[t] as usize)
+            .collect::<Vec<_>>(),
+        by(&cosine)[..5]
+    );
+    assert!(m.similar_titles_blend("t2", 5, 1.5, Some(&index)).is_err());
+    let unknown = m.similar_titles_blend("zz", 5, 0.5, Some(&index));
+    assert!(matches!(unknown, Err(crate::Error::UnknownId { .. })));
+    let short = ContentIndex::build(&fields[..3], &FieldWeights::default());
+    assert!(m.similar_titles_blend("t2", 5, 0.5, Some(&short)).is_err());
+}
+
+#[test]
+fn a_repeated_rating_counts_for_its_title_not_twice_for_its_user() {
+    use super::BayesSvdppModel;
+    use crate::recommender::Recommender;
+    let s = synth(20, 10, 0.6, 3);
+    let mut table = table_of(&s);
+    // The first rating again: Surprise's "keep" keeps both.
+    let (user, title) = (table.users[0], table.titles[0]);
+    table.users.push(user);
+    table.titles.push(title);
+    table.ratings.push(table.ratings[0]);
+    table.timestamps.push(table.timestamps[0]);
+    let m = BayesSvdppModel::fit(&table, &quick(false), None).unwrap();
+    let user_rows = table.users.iter().filter(|&&u| u == user).count();
+    assert_eq!(m.title_counts().iter().sum::<u32>() as usize, table.len());
+    assert_eq!(
+        m.user_counts().iter().sum::<u32>() as usize,
+        table.len() - 1
+    );
+    assert_eq!(m.user_counts()[user as usize] as usize, user_rows - 1);
+}

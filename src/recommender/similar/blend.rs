@@ -19,10 +19,9 @@
 //! ([`SimilarTitles::weight`] is then 0).
 
 use super::content::ContentIndex;
-use super::tfidf::FieldWeights;
-use crate::catalog::CatalogTable;
 use crate::recommender::kernel::dot;
-use crate::recommender::SvdModel;
+use crate::recommender::topk::top_titles;
+use crate::recommender::Recommender;
 use crate::{Error, Result};
 
 /// The default `w`. Measured on the bundled catalog (mean genre Jaccard of the top 10 over 500
@@ -47,7 +46,7 @@ pub struct Neighbour {
     pub factor: f32,
 }
 
-/// The answer of [`SvdModel::similar_titles_blend`].
+/// The answer of [`similar_titles_blend`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimilarTitles {
     /// Most similar first; ties go to the lower title index.
@@ -77,96 +76,71 @@ pub fn check_weight(weight: f32) -> Result<f32> {
     }
 }
 
-impl SvdModel {
-    /// The content index of this model's titles, in its title order, with their fields from
-    /// `table` and the default field weights; also how many of its titles `table` lacks.
-    pub fn content_index(&self, table: &CatalogTable) -> (ContentIndex, usize) {
-        ContentIndex::for_ids(self.title_ids(), table, &FieldWeights::default())
-    }
-
-    /// The `n` known titles most similar to `title_id` by factor cosine (factors only: the
-    /// blend at `w = 0`). Call [`SvdModel::prepare`] once beforehand for speed when `&self` is
-    /// all you have.
-    pub fn similar_titles(&self, title_id: &str, n: usize) -> Result<Vec<(String, f32)>> {
-        let answer = self.similar_titles_blend(title_id, n, 0.0, None)?;
-        Ok(answer
-            .neighbours
-            .into_iter()
-            .map(|neighbour| (neighbour.title_id, neighbour.score))
-            .collect())
-    }
-
-    /// The `n` known titles most similar to `title_id` by the blend of the module doc with
-    /// weight `weight` (1 = content only, 0 = factors only, [`DEFAULT_WEIGHT`] usually) over
-    /// `content`, an index of this model's titles in its order ([`SvdModel::content_index`]).
-    /// Without an index, or for a title it has no content for, the answer is factors only.
-    pub fn similar_titles_blend(
-        &self,
-        title_id: &str,
-        n: usize,
-        weight: f32,
-        content: Option<&ContentIndex>,
-    ) -> Result<SimilarTitles> {
-        let weight = check_weight(weight)?;
-        let title = self.title_of(title_id)?;
-        if let Some(index) = content {
-            if index.len() != self.n_titles() {
-                return Err(Error::invalid(
-                    "content index",
-                    format!("an index of {} titles", index.len()),
-                    format!(
-                        "an index of this model's {} titles, in its order",
-                        self.n_titles()
-                    ),
-                ));
-            }
+/// The `n` known titles most similar to `title_id` by the blend of the module doc with weight
+/// `weight` (1 = content only, 0 = factors only, [`DEFAULT_WEIGHT`] usually) over `content`, an
+/// index of `model`'s titles in its order ([`Recommender::content_index`]), and the cosine of
+/// `model`'s title vectors ([`Recommender::title_vector`]): the same answer for every model.
+/// Without an index, or for a title it has no content for, the answer is factors only.
+pub fn similar_titles_blend<M: Recommender + ?Sized>(
+    model: &M,
+    title_id: &str,
+    n: usize,
+    weight: f32,
+    content: Option<&ContentIndex>,
+) -> Result<SimilarTitles> {
+    let weight = check_weight(weight)?;
+    let title = model.title_of(title_id)?;
+    if let Some(index) = content {
+        if index.len() != model.n_titles() {
+            return Err(Error::invalid(
+                "content index",
+                format!("an index of {} titles", index.len()),
+                format!(
+                    "an index of this model's {} titles, in its order",
+                    model.n_titles()
+                ),
+            ));
         }
-        let content = content.filter(|index| index.has_content(title as usize));
-        let weight = if content.is_some() { weight } else { 0.0 };
-        let row = match content {
-            Some(index) if weight > 0.0 => index.similarities(title as usize),
-            _ => Vec::new(),
-        };
-        let content_of = |t: u32| match (row.get(t as usize), content) {
-            (Some(&s), _) => s,
-            (None, Some(index)) => index.similarity(title as usize, t as usize),
-            (None, None) => 0.0,
-        };
-        let target = self.item_factor(title);
-        let target_norm = dot(target, target).sqrt();
-        let norms_ready = self.item_norms.len() == self.n_titles();
-        let factor_of = |t: u32| {
-            let q = self.item_factor(t);
-            let norm = if norms_ready {
-                self.item_norms[t as usize]
-            } else {
-                dot(q, q).sqrt()
-            };
-            let denominator = norm * target_norm;
-            if denominator > 0.0 {
-                dot(q, target) / denominator
-            } else {
-                0.0
-            }
-        };
-        let top = self.top_titles(n, &[title], |t| {
-            if weight >= 1.0 {
-                content_of(t)
-            } else if weight <= 0.0 {
-                factor_of(t)
-            } else {
-                blend_score(weight, content_of(t), factor_of(t))
-            }
-        });
-        let neighbours = top
-            .into_iter()
-            .map(|(t, score)| Neighbour {
-                title_id: self.title_ids[t as usize].clone(),
-                score,
-                content: content_of(t),
-                factor: factor_of(t),
-            })
-            .collect();
-        Ok(SimilarTitles { neighbours, weight })
     }
+    let content = content.filter(|index| index.has_content(title as usize));
+    let weight = if content.is_some() { weight } else { 0.0 };
+    let row = match content {
+        Some(index) if weight > 0.0 => index.similarities(title as usize),
+        _ => Vec::new(),
+    };
+    let content_of = |t: u32| match (row.get(t as usize), content) {
+        (Some(&s), _) => s,
+        (None, Some(index)) => index.similarity(title as usize, t as usize),
+        (None, None) => 0.0,
+    };
+    let target = model.title_vector(title);
+    let target_norm = model.title_norm(title);
+    let factor_of = |t: u32| {
+        let denominator = model.title_norm(t) * target_norm;
+        if denominator > 0.0 {
+            dot(model.title_vector(t), target) / denominator
+        } else {
+            0.0
+        }
+    };
+    let top = top_titles(model, n, &[title], |t| {
+        if weight >= 1.0 {
+            content_of(t)
+        } else if weight <= 0.0 {
+            factor_of(t)
+        } else {
+            blend_score(weight, content_of(t), factor_of(t))
+        }
+    });
+    let title_ids = model.title_ids();
+    let neighbours = top
+        .into_iter()
+        .map(|(t, score)| Neighbour {
+            title_id: title_ids[t as usize].clone(),
+            score,
+            content: content_of(t),
+            factor: factor_of(t),
+        })
+        .collect();
+    Ok(SimilarTitles { neighbours, weight })
 }

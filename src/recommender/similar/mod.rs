@@ -11,7 +11,9 @@
 //!   over the genres normalised across platforms ([`crate::catalog::normalise_listed_in`]).
 //! - `content`: the [`ContentIndex`]: the vectors and their inverted index (one title's cosine
 //!   with every title in one pass), built in a model's title order from the catalog.
-//! - `blend`: the blended score and [`SvdModel::similar_titles_blend`](crate::recommender::SvdModel::similar_titles_blend).
+//! - `blend`: the blended score and [`similar_titles_blend`], over any model's title vectors
+//!   ([`Recommender::title_vector`](crate::recommender::Recommender::title_vector)): the SVD's
+//!   factors, the Bayesian SVD++'s serving vectors.
 
 mod blend;
 mod content;
@@ -22,7 +24,8 @@ mod tfidf;
 mod tests;
 
 pub use blend::{
-    blend_score, check_weight, Neighbour, SimilarTitles, DEFAULT_WEIGHT, WEIGHT_ACCEPTED,
+    blend_score, check_weight, similar_titles_blend, Neighbour, SimilarTitles, DEFAULT_WEIGHT,
+    WEIGHT_ACCEPTED,
 };
 pub use content::ContentIndex;
 pub use text::{description_words, list_token, list_tokens, STOP_WORDS};

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::*;
 use crate::catalog::{genre_entries, read_catalog_dir, CatalogTable};
 use crate::ratings::RatingsTable;
-use crate::recommender::{SvdModel, SvdParams};
+use crate::recommender::{Recommender, SvdModel, SvdParams};
 use crate::util::rng::Rng;
 use crate::Error;
 

@@ -3,6 +3,7 @@
 
 use super::{params, taste_table};
 use crate::ratings::RatingsTable;
+use crate::recommender::topk::{top_titles, top_titles_in};
 use crate::recommender::{Recommender, SvdModel, SvdParams};
 use crate::util::rng::Rng;
 use crate::Error;
@@ -111,14 +112,14 @@ fn top_titles_ranked_in_parallel_ranges_match_one_pass() {
     let excluded: Vec<u32> = (0..10_000).step_by(7).collect();
     let score = |t: u32| model.raw_estimate(user, t);
     for n in [1, 10, 64, 65, 500, 20_000] {
-        let one_pass = model.top_titles_in(0..model.n_titles(), n, &excluded, score);
-        assert_eq!(model.top_titles(n, &excluded, score), one_pass, "n = {n}");
+        let one_pass = top_titles_in(&model, 0..model.n_titles(), n, &excluded, score);
+        assert_eq!(top_titles(&model, n, &excluded, score), one_pass, "n = {n}");
         assert_eq!(one_pass.len(), n.min(10_000 - excluded.len()));
     }
     // Ties go to the lower index across ranges too.
-    let tied = model.top_titles(3, &[0, 4096], |_| 1.0);
+    let tied = top_titles(&model, 3, &[0, 4096], |_| 1.0);
     assert_eq!(tied, vec![(1, 1.0), (2, 1.0), (3, 1.0)]);
-    let tied = model.top_titles(2, &(0..4096).collect::<Vec<_>>(), |_| 1.0);
+    let tied = top_titles(&model, 2, &(0..4096).collect::<Vec<_>>(), |_| 1.0);
     assert_eq!(tied, vec![(4096, 1.0), (4097, 1.0)]);
 }
 

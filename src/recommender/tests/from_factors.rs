@@ -2,7 +2,7 @@
 //! they carry, survive a save and load, and refuse inconsistent parts by name.
 
 use super::{params, taste_table};
-use crate::recommender::{FactorModel, SvdModel, SvdParams};
+use crate::recommender::{FactorModel, Recommender, SvdModel, SvdParams};
 use crate::Error;
 
 /// The parts of a trained model, as another trainer would hand them over.

@@ -1,7 +1,7 @@
 //! The model file: a round trip, and refusals of damaged or foreign files.
 
 use super::{params, taste_table};
-use crate::recommender::SvdModel;
+use crate::recommender::{Recommender, SvdModel};
 use crate::Error;
 
 #[test]

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::{params, taste_table};
 use crate::ratings::RatingsTable;
-use crate::recommender::{EpochReport, SvdModel, SvdParams};
+use crate::recommender::{EpochReport, Recommender, SvdModel, SvdParams};
 use crate::util::rng::Rng;
 use crate::Error;
 
