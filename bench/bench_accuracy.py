@@ -17,7 +17,8 @@ SVDpp and streamrec's SVD, in one run, in three sections.
 2. myFM's documented example (``--skip-docs-example`` leaves it out): the configuration of
    examples/ml-100k-regression.py at its defaults (timeSVD++ flipped, 512 iterations, all
    kept, ``grouping``, a RegressionCallback scoring the test set after every iteration and
-   writing its trace), the source of issue 18's "myFM needs 33-57 s per fold". Timed with and
+   writing its trace): the slowest configuration myFM documents, measured because issue 18's
+   "myFM needs 33-57 s per fold" does not reproduce at 200 samples. Timed with and
    without the callback, against BayesianSVDpp(time=True, n_samples=512, random_state=42) on
    the same folds (``--docs-samples`` changes the 512, for quick checks only).
 3. The 80/20 split of the 11M Henry-shaped ratings (as bench_svd.py builds it; ``--skip-henry``):
@@ -686,8 +687,9 @@ def docs_example_section(args: argparse.Namespace, folds: list[int]) -> list[str
             f"`grouping` of those five feature groups, rank {RANK}, n_iter = n_kept_samples = "
             f"{args.docs_samples}, myFM's default seed (42), and a `RegressionCallback` that "
             "predicts the test ratings after every iteration and rewrites its trace CSV file "
-            "(the example's code, its inputs built with numpy: the same matrices). Issue 18's "
-            "'myFM needs 33-57 s per fold on 2 cores' is this configuration. Timed with the "
+            "(the example's code, its inputs built with numpy: the same matrices): the slowest "
+            "configuration myFM documents, run here because issue 18's 'myFM needs 33-57 s per "
+            "fold on 2 cores' does not reproduce at 200 samples. Timed with the "
             "callback and without it (myFM's default callback: a status line every 10th "
             "iteration), against streamrec's BayesianSVDpp with time features and as many kept "
             "samples (after 20 burn-in sweeps). RMSE: posterior mean clipped to 1..5 (the "

@@ -277,3 +277,43 @@ def test_a_failed_build_leaves_whole_files_and_no_manifest(artifacts_copy, monke
     assert read_manifest(artifacts_copy) is None
     _, _, users = load_artifacts(artifacts_copy)
     assert users == json.loads(old_users)
+
+
+def test_the_server_builds_the_similar_titles_index_at_start_up(loaded, monkeypatch):
+    """The served app warms the similar-titles index in the background once it starts, and the
+    queries that follow answer from it as before."""
+    from fastapi.testclient import TestClient
+    from streamrec.server import create_server_app
+    from streamrec.service import StreamrecService
+
+    catalog, model, users = loaded
+    warmed = threading.Event()
+    original = StreamrecService.warm_up
+
+    def recording_warm_up(service):
+        original(service)
+        warmed.set()
+
+    monkeypatch.setattr(StreamrecService, "warm_up", recording_warm_up)
+    app = create_server_app(catalog, model, users, ui=False)
+    assert not warmed.is_set()
+    with TestClient(app) as client:
+        assert warmed.wait(30), "warm_up was not run at start-up"
+        title = model.title_ids[0]
+        answer = client.get(f"/recommend/similar/{title}", params={"n": 3})
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["items"]) == 3
+        expected = [t for t, *_ in model.similar_titles(title, n=3, catalog=catalog)]
+        assert [item["id"] for item in answer.json()["items"]] == expected
+
+
+def test_warm_up_leaves_the_answers_unchanged(loaded):
+    """``warm_up`` only builds ahead: the answers equal those of a service that never warmed."""
+    from streamrec.service import StreamrecService
+
+    catalog, model, _ = loaded
+    title = model.title_ids[5]
+    cold = StreamrecService(catalog, model).similar(title, n=5)
+    warm_service = StreamrecService(catalog, model)
+    warm_service.warm_up()
+    assert warm_service.similar(title, n=5) == cold

@@ -244,6 +244,20 @@ class StreamrecService:
             ) from None
         return {"user_id": user_id, "items": self._rows(items, _RANKED)}
 
+    def warm_up(self) -> None:
+        """Builds ahead what the first similar-titles query would otherwise build while it is
+        answered: the content index of the catalog over the model's titles (0.2-0.4 s for the
+        22,998 bundled titles), kept by the model. The server calls it in the background at
+        start-up; the GIL is released while the index is built.
+
+        Example::
+
+            service.warm_up()
+        """
+        titles = self.model.title_ids
+        if titles:
+            self.model.similar_titles(titles[0], n=1, catalog=self.catalog)
+
     def similar(
         self, title_id: str, n: int, weight: float = DEFAULT_SIMILAR_WEIGHT
     ) -> dict[str, Any]:

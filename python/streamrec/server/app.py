@@ -250,21 +250,26 @@ def create_server_app(
     )
     if lazy_ui is not None:
         app.mount("/ui", lazy_ui)
-        old_lifespan = app.router.lifespan_context
+    old_lifespan = app.router.lifespan_context
 
-        @contextlib.asynccontextmanager
-        async def lifespan(inner_app: Any):
-            async with old_lifespan(inner_app) as state:
-                task = asyncio.create_task(lazy_ui.start())
-                try:
-                    yield state
-                finally:
+    @contextlib.asynccontextmanager
+    async def lifespan(inner_app: Any):
+        async with old_lifespan(inner_app) as state:
+            # The similar-titles index is built beside the first requests, not inside one.
+            tasks = [asyncio.create_task(asyncio.to_thread(app.state.service.warm_up))]
+            if lazy_ui is not None:
+                tasks.append(asyncio.create_task(lazy_ui.start()))
+            try:
+                yield state
+            finally:
+                for task in tasks:
                     task.cancel()
                     with contextlib.suppress(BaseException):
                         await task
+                if lazy_ui is not None:
                     await lazy_ui.stop()
 
-        app.router.lifespan_context = lifespan
+    app.router.lifespan_context = lifespan
     return app
 
 
