@@ -59,8 +59,8 @@ use crate::Error;
 /// ``implicit=True`` (the SVD++ sets; False: plain Bayesian MF), ``implicit_every=1`` (draw
 /// the implicit features every m-th sweep only: faster on large data), ``heteroscedastic=True``
 /// (the per-user and per-title noise ω; False is myFM's model), ``n_stored=100``,
-/// ``init_std=0.1``. Measured on MovieLens 100K u1..u5: mean RMSE 0.8795 (time: 0.8756);
-/// myFM 0.4's same configurations 0.8828 / 0.8809.
+/// ``init_std=0.1``. Measured on MovieLens 100K u1..u5: mean RMSE 0.8800 (time: 0.8758);
+/// myFM 0.4's same configurations 0.8825 / 0.8806.
 ///
 /// Example:
 ///     >>> model = BayesianSVDpp(random_state=0).fit(train)

@@ -64,8 +64,10 @@
 //!
 //! # Measured (MovieLens 100K u1..u5, rank 10, 200 samples, 2 cores)
 //!
-//! Defaults: mean RMSE 0.8795 (u1 0.8871), `time = true` 0.8756 (u1 0.8831); myFM 0.4 on the
-//! same splits 0.8828 / 0.8809. 2-4 s per fold.
+//! Defaults: mean RMSE 0.8800 (u1 0.8867), `time = true` 0.8758 (u1 0.8829); myFM 0.4 on the
+//! same splits, in the same run, 0.8825 / 0.8806. 2.0 s (3.1 s with time) per fold, myFM 5.6 s
+//! (6.1 s); about 60% of it is the implicit chains, which are sequential
+//! (`bench/results/accuracy.md`).
 
 mod chains;
 mod features;
