@@ -235,28 +235,25 @@ fn profile_series(series: &Series) -> Result<ColumnProfile> {
     }
 }
 
-fn non_null_i64(series: &Series) -> Result<Vec<i64>> {
-    let values = series.i64()?;
-    Ok(if values.null_count() == 0 {
+/// The non-null values of a numeric column, copied straight from its buffers when it has no
+/// nulls.
+fn non_null<T: PolarsNumericType>(values: &ChunkedArray<T>) -> Vec<T::Native> {
+    if values.null_count() == 0 {
         values
             .downcast_iter()
             .flat_map(|array| array.values().iter().copied())
             .collect()
     } else {
         values.iter().flatten().collect()
-    })
+    }
+}
+
+fn non_null_i64(series: &Series) -> Result<Vec<i64>> {
+    Ok(non_null(series.i64()?))
 }
 
 fn non_null_f64(series: &Series) -> Result<Vec<f64>> {
-    let values = series.f64()?;
-    Ok(if values.null_count() == 0 {
-        values
-            .downcast_iter()
-            .flat_map(|array| array.values().iter().copied())
-            .collect()
-    } else {
-        values.iter().flatten().collect()
-    })
+    Ok(non_null(series.f64()?))
 }
 
 #[derive(Clone, Copy)]

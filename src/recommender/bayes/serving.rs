@@ -79,7 +79,7 @@ impl BayesModel {
     }
 }
 
-/// Column-major `rows x cols` matrix.
+/// Row-major `rows x cols` matrix.
 struct Mat {
     rows: usize,
     cols: usize,
@@ -87,30 +87,8 @@ struct Mat {
 }
 
 impl Mat {
-    fn col(&self, c: usize) -> &[f64] {
-        &self.a[c * self.rows..(c + 1) * self.rows]
-    }
-
-    /// The same matrix row-major (`rows x cols`).
-    fn to_row_major(&self) -> Vec<f64> {
-        let mut out = vec![0.0; self.rows * self.cols];
-        for c in 0..self.cols {
-            for (r, x) in self.col(c).iter().enumerate() {
-                out[r * self.cols + c] = *x;
-            }
-        }
-        out
-    }
-
-    /// A column-major matrix from a row-major one.
-    fn from_row_major(rows: usize, cols: usize, row_major: &[f64]) -> Mat {
-        let mut a = vec![0.0; rows * cols];
-        for r in 0..rows {
-            for c in 0..cols {
-                a[c * rows + r] = row_major[r * cols + c];
-            }
-        }
-        Mat { rows, cols, a }
+    fn row(&self, r: usize) -> &[f64] {
+        &self.a[r * self.cols..(r + 1) * self.cols]
     }
 }
 
@@ -141,12 +119,37 @@ fn axpy(o: &mut [f64], x: f64, b: &[f64]) {
     }
 }
 
-/// `V (rows x d, row-major f32) * B (d x l)` -> `rows x l` column-major. Each output row is
-/// a sum of `B`'s rows (vectorized over `l`), all rows in parallel.
+/// Rows per partial sum in [`sum_over_rows`]: the partial sums are added in order, so the
+/// result does not depend on how many threads computed them.
+const ROWS_PER_PART: usize = 2048;
+
+/// `Σ_r add(r, row_r)` into a `len`-vector, over the rows of `m` in parallel (fixed chunks of
+/// rows, their sums added in order).
+fn sum_over_rows(m: &Mat, len: usize, add: impl Fn(usize, &[f64], &mut [f64]) + Sync) -> Vec<f64> {
+    let cols = m.cols.max(1);
+    let parts: Vec<Vec<f64>> =
+        m.a.par_chunks(ROWS_PER_PART * cols)
+            .enumerate()
+            .map(|(part, rows)| {
+                let mut acc = vec![0.0; len];
+                for (i, row) in rows.chunks_exact(cols).enumerate() {
+                    add(part * ROWS_PER_PART + i, row, &mut acc);
+                }
+                acc
+            })
+            .collect();
+    let mut total = vec![0.0; len];
+    for part in &parts {
+        axpy(&mut total, 1.0, part);
+    }
+    total
+}
+
+/// `V (rows x d, row-major f32) * B (d x l)` -> `rows x l`. Each output row is a sum of `B`'s
+/// rows (vectorized over `l`), all rows in parallel.
 fn mul_rows(v: &[f32], d: usize, b: &Mat) -> Mat {
     let rows = v.len() / d.max(1);
     let l = b.cols;
-    let b_rows = b.to_row_major();
     let mut out = vec![0.0; rows * l];
     if l > 0 && d > 0 {
         out.par_chunks_mut(l)
@@ -154,11 +157,15 @@ fn mul_rows(v: &[f32], d: usize, b: &Mat) -> Mat {
             .with_min_len(16)
             .for_each(|(o, x)| {
                 for (i, &xi) in x.iter().enumerate() {
-                    axpy(o, xi as f64, &b_rows[i * l..(i + 1) * l]);
+                    axpy(o, xi as f64, b.row(i));
                 }
             });
     }
-    Mat::from_row_major(rows, l, &out)
+    Mat {
+        rows,
+        cols: l,
+        a: out,
+    }
 }
 
 /// Dimensions of `Vᵀ Q` computed per task in [`mul_t`] (their accumulator stays in L1/L2).
@@ -167,9 +174,7 @@ const DIMS_PER_TASK: usize = 16;
 /// `Vᵀ (d x rows) * Q (rows x l)` -> `d x l`, each entry summed in row order. Tasks own blocks
 /// of dimensions and stream the rows once each, so `V` is read once in all.
 fn mul_t(v: &[f32], d: usize, q: &Mat) -> Mat {
-    let rows = q.rows;
     let l = q.cols;
-    let q_rows = q.to_row_major();
     let mut out = vec![0.0; d * l];
     if l > 0 && d > 0 {
         out.par_chunks_mut(DIMS_PER_TASK * l)
@@ -177,68 +182,43 @@ fn mul_t(v: &[f32], d: usize, q: &Mat) -> Mat {
             .for_each(|(task, acc)| {
                 let first = task * DIMS_PER_TASK;
                 let dims = acc.len() / l;
-                for r in 0..rows {
-                    let qr = &q_rows[r * l..(r + 1) * l];
+                for r in 0..q.rows {
                     let vr = &v[r * d + first..r * d + first + dims];
                     for (i, &x) in vr.iter().enumerate() {
                         if x != 0.0 {
-                            axpy(&mut acc[i * l..(i + 1) * l], x as f64, qr);
+                            axpy(&mut acc[i * l..(i + 1) * l], x as f64, q.row(r));
                         }
                     }
                 }
             });
     }
-    Mat::from_row_major(d, l, &out)
+    Mat {
+        rows: d,
+        cols: l,
+        a: out,
+    }
 }
 
-/// Rows per partial sum in [`orth`]: the partial sums are added in order, so the result does
-/// not depend on how many threads computed them.
-const ROWS_PER_PART: usize = 2048;
-
 /// Orthonormalizes the columns: classical Gram-Schmidt with one reorthogonalization ("twice
-/// is enough", Giraud et al. 2005) on a row-major copy, so that each step is one parallel
-/// pass over the rows, vectorized over the previous columns.
+/// is enough", Giraud et al. 2005), each step one parallel pass over the rows, vectorized over
+/// the previous columns.
 fn orth(m: &mut Mat) {
-    let (n, l) = (m.rows, m.cols);
-    if n == 0 || l == 0 {
-        return;
-    }
-    let mut a = m.to_row_major();
+    let l = m.cols;
     for c in 0..l {
         for _ in 0..2 {
-            // r = A[:, ..c]ᵀ a_c
-            let parts: Vec<Vec<f64>> = a
-                .par_chunks(ROWS_PER_PART * l)
-                .map(|rows| {
-                    let mut r = vec![0.0; c];
-                    for row in rows.chunks_exact(l) {
-                        axpy(&mut r, row[c], &row[..c]);
-                    }
-                    r
-                })
-                .collect();
-            let mut r = vec![0.0; c];
-            for part in &parts {
-                axpy(&mut r, 1.0, part);
-            }
-            a.par_chunks_mut(l).with_min_len(256).for_each(|row| {
+            // r = M[:, ..c]ᵀ m_c
+            let r = sum_over_rows(m, c, |_, row, r| axpy(r, row[c], &row[..c]));
+            m.a.par_chunks_mut(l).with_min_len(256).for_each(|row| {
                 row[c] -= dot_f64(&row[..c], &r);
             });
         }
-        let norm = a
-            .par_chunks(ROWS_PER_PART * l)
-            .map(|rows| rows.chunks_exact(l).map(|row| row[c] * row[c]).sum::<f64>())
-            .collect::<Vec<f64>>()
-            .iter()
-            .sum::<f64>()
-            .sqrt();
+        let norm = sum_over_rows(m, 1, |_, row, s| s[0] += row[c] * row[c])[0].sqrt();
         if norm > 1e-300 {
-            a.par_chunks_mut(l)
+            m.a.par_chunks_mut(l)
                 .with_min_len(256)
                 .for_each(|row| row[c] /= norm);
         }
     }
-    *m = Mat::from_row_major(n, l, &a);
 }
 
 impl Serving {
@@ -307,11 +287,17 @@ impl Serving {
         let l = (rank + 10).min(d).max(1);
         let n_t = self.title_bias.len();
         let mut rng = Rng::for_stream(seed, &[0xC0]);
-        let omega = Mat {
+        // Drawn column by column (the order of the draws is part of the seed's result).
+        let mut omega = Mat {
             rows: n_t,
             cols: l,
-            a: (0..n_t * l).map(|_| rng.normal(0.0, 1.0)).collect(),
+            a: vec![0.0; n_t * l],
         };
+        for c in 0..l {
+            for r in 0..n_t {
+                omega.a[r * l + c] = rng.normal(0.0, 1.0);
+            }
+        }
         // Y = U (Tᵀ Ω)
         let mut y = mul_rows(&self.user_vecs, d, &mul_t(&self.title_vecs, d, &omega));
         for _ in 0..power {
@@ -324,23 +310,19 @@ impl Serving {
         // X ≈ Q Zᵀ with Z = T (Uᵀ Q); Zᵀ Z = W Σ² Wᵀ.
         let ut_q = mul_t(&self.user_vecs, d, &y); // d x l
         let z = mul_rows(&self.title_vecs, d, &ut_q); // n_t x l
-        let mut g = vec![0.0; l * l];
-        for a in 0..l {
-            for b in a..l {
-                let v = dot_f64(z.col(a), z.col(b));
-                g[a * l + b] = v;
-                g[b * l + a] = v;
+        let g = sum_over_rows(&z, l * l, |_, row, g| {
+            for (a, &x) in row.iter().enumerate() {
+                axpy(&mut g[a * l..(a + 1) * l], x, row);
             }
-        }
+        });
         let (_vals, w) = symmetric_eigen(&g, l);
         let r = rank.min(l);
         // Rows of `m W` (first `r` columns), each a sum of `W`'s rows, in parallel.
         let project = |m: &Mat| -> Vec<f32> {
-            let rows = m.to_row_major();
             let mut out = vec![0.0f32; m.rows * r];
             if r > 0 {
                 out.par_chunks_mut(r)
-                    .zip(rows.par_chunks(l))
+                    .zip(m.a.par_chunks(l))
                     .with_min_len(16)
                     .for_each_init(
                         || vec![0.0f64; r],
@@ -366,7 +348,7 @@ impl Serving {
             let zw = Mat {
                 rows: n_t,
                 cols: r,
-                a: col_major(&title_vecs, n_t, r),
+                a: title_vecs.iter().map(|&x| x as f64).collect(),
             };
             // The prior user's exact score against every title, once.
             let exact: Vec<f64> = self
@@ -374,27 +356,27 @@ impl Serving {
                 .par_chunks(d.max(1))
                 .map(|t| dot(&self.user_prior.1, t) as f64)
                 .collect();
-            // Least squares against the orthogonal columns of Z W (orthogonal, not normal).
-            (0..r)
-                .map(|c| {
-                    let col = zw.col(c);
-                    let nrm = dot_f64(col, col);
-                    if nrm > 0.0 {
-                        (dot_f64(col, &exact) / nrm) as f32
-                    } else {
-                        0.0
-                    }
-                })
+            // Least squares against the orthogonal columns of Z W (orthogonal, not normal):
+            // their squared norms, then their products with the exact scores.
+            let sums = sum_over_rows(&zw, 2 * r, |i, row, acc| {
+                let (norms, products) = acc.split_at_mut(r);
+                for (c, &x) in row.iter().enumerate() {
+                    norms[c] += x * x;
+                    products[c] += x * exact[i];
+                }
+            });
+            let (norms, products) = sums.split_at(r);
+            norms
+                .iter()
+                .zip(products)
+                .map(|(&nrm, &p)| if nrm > 0.0 { (p / nrm) as f32 } else { 0.0 })
                 .collect::<Vec<f32>>()
         };
         let prior_title = {
-            let t: Vec<f64> = (0..l)
-                .map(|a| {
-                    (0..d)
-                        .map(|x| ut_q.a[a * d + x] * self.title_prior.1[x] as f64)
-                        .sum::<f64>()
-                })
-                .collect();
+            let mut t = vec![0.0; l];
+            for (x, &p) in self.title_prior.1.iter().enumerate() {
+                axpy(&mut t, p as f64, ut_q.row(x));
+            }
             (0..r)
                 .map(|c| (0..l).map(|a| t[a] * w[a * l + c]).sum::<f64>() as f32)
                 .collect()
@@ -410,14 +392,4 @@ impl Serving {
             title_prior: (self.title_prior.0, prior_title),
         }
     }
-}
-
-fn col_major(row_major: &[f32], rows: usize, cols: usize) -> Vec<f64> {
-    let mut out = vec![0.0; rows * cols];
-    for r in 0..rows {
-        for c in 0..cols {
-            out[c * rows + r] = row_major[r * cols + c] as f64;
-        }
-    }
-    out
 }
