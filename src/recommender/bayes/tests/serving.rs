@@ -1,243 +1,7 @@
-//! Behaviour of `fit` and the model on synthetic data.
+//! What a fitted model answers: serving vectors, unknown ids, fold-in, the `Recommender`
+//! surface and its file.
 
-use super::{fit, fit_watch, BayesModel, BayesParams, TimeConfig, Watch};
-use crate::util::rng::Rng;
-
-/// Ratings from a rank-3 model with user/title biases and noise 0.5, on a 1..5 scale.
-struct Synth {
-    users: Vec<u32>,
-    titles: Vec<u32>,
-    ratings: Vec<f32>,
-    days: Vec<i32>,
-    n_users: usize,
-    n_titles: usize,
-    truth: Vec<f64>,
-}
-
-fn synth(n_users: usize, n_titles: usize, density: f64, seed: u64) -> Synth {
-    let mut rng = Rng::new(seed);
-    let k = 3;
-    let p: Vec<f64> = (0..n_users * k).map(|_| rng.normal(0.0, 0.6)).collect();
-    let q: Vec<f64> = (0..n_titles * k).map(|_| rng.normal(0.0, 0.6)).collect();
-    let bu: Vec<f64> = (0..n_users).map(|_| rng.normal(0.0, 0.3)).collect();
-    let bi: Vec<f64> = (0..n_titles).map(|_| rng.normal(0.0, 0.4)).collect();
-    let mut s = Synth {
-        users: vec![],
-        titles: vec![],
-        ratings: vec![],
-        days: vec![],
-        n_users,
-        n_titles,
-        truth: vec![],
-    };
-    for u in 0..n_users {
-        for i in 0..n_titles {
-            if rng.next_f64() < density {
-                let mean =
-                    3.5 + bu[u] + bi[i] + (0..k).map(|f| p[u * k + f] * q[i * k + f]).sum::<f64>();
-                s.users.push(u as u32);
-                s.titles.push(i as u32);
-                s.ratings
-                    .push((mean + rng.normal(0.0, 0.5)).clamp(1.0, 5.0) as f32);
-                s.days.push((u % 7 + rng.below(3)) as i32);
-                s.truth.push(mean.clamp(1.0, 5.0));
-            }
-        }
-    }
-    s
-}
-
-fn name(e: &crate::Error) -> &str {
-    match e {
-        crate::Error::InvalidArgument { name, .. } => name,
-        other => panic!("not an invalid argument: {other}"),
-    }
-}
-
-fn quick(time: bool) -> BayesParams {
-    BayesParams {
-        n_factors: 4,
-        n_samples: 40,
-        burn_in: 10,
-        n_stored: None,
-        time,
-        seed: Some(17),
-        ..Default::default()
-    }
-}
-
-fn fit_s(p: &BayesParams, s: &Synth) -> BayesModel {
-    fit(
-        p,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        Some(&s.days),
-        s.n_users,
-        s.n_titles,
-        &mut |_, _| true,
-    )
-    .unwrap()
-}
-
-#[test]
-fn learns_the_synthetic_model() {
-    let s = synth(120, 80, 0.3, 1);
-    let m = fit_s(&quick(false), &s);
-    let pred = m.predict_many(&s.users, &s.titles, None);
-    let rmse_truth = (pred
-        .iter()
-        .zip(&s.truth)
-        .map(|(a, b)| (a - b).powi(2))
-        .sum::<f64>()
-        / pred.len() as f64)
-        .sqrt();
-    // Noise is 0.5: predictions must be far closer to the noiseless means than that.
-    assert!(rmse_truth < 0.3, "rmse to the truth {rmse_truth}");
-}
-
-fn same_model(a: &BayesModel, b: &BayesModel) {
-    assert_eq!(a.global.to_bits(), b.global.to_bits());
-    for (x, y) in a.blocks.iter().zip(&b.blocks) {
-        assert!(x
-            .bias
-            .iter()
-            .zip(&y.bias)
-            .all(|(p, q)| p.to_bits() == q.to_bits()));
-        assert_eq!(x.vecs, y.vecs);
-        assert_eq!(x.prior_vec, y.prior_vec);
-    }
-}
-
-#[test]
-fn same_seed_same_model_on_any_thread_count() {
-    let s = synth(150, 90, 0.25, 2);
-    for time in [false, true] {
-        let p = BayesParams {
-            n_samples: 8,
-            burn_in: 2,
-            ..quick(time)
-        };
-        let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| fit_s(&p, &s))
-        };
-        let one = run(1);
-        let two = run(2);
-        let three = run(3);
-        same_model(&one, &two);
-        same_model(&one, &three);
-        // and another seed gives another model
-        let other = fit_s(
-            &BayesParams {
-                seed: Some(18),
-                ..p.clone()
-            },
-            &s,
-        );
-        assert_ne!(other.global.to_bits(), one.global.to_bits());
-    }
-}
-
-#[test]
-fn progress_reports_and_stops() {
-    let s = synth(60, 40, 0.3, 3);
-    let p = quick(false);
-    let mut seen = Vec::new();
-    let m = fit(
-        &p,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |i, rmse| {
-            seen.push((i, rmse));
-            i < 14
-        },
-    )
-    .unwrap();
-    assert_eq!(seen.len(), 15);
-    assert!(seen
-        .iter()
-        .all(|(_, r)| r.is_finite() && *r > 0.0 && *r < 2.0));
-    // 10 burn-in sweeps, stopped after sweep 14: 5 kept samples, 5 stored.
-    assert_eq!(m.n_kept, 5);
-    assert_eq!(m.n_stored, 5);
-    // With thinning (every 8th of 40 due): stopped after one kept sample, it is stored.
-    let p8 = BayesParams {
-        n_stored: Some(5),
-        ..p.clone()
-    };
-    let m = fit(
-        &p8,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |i, _| i < 10,
-    )
-    .unwrap();
-    assert_eq!((m.n_kept, m.n_stored, m.dim), (1, 1, 4));
-    let full = fit(
-        &p8,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |_, _| true,
-    )
-    .unwrap();
-    assert_eq!((full.n_kept, full.n_stored), (40, 5));
-    // Stopped during burn-in: the last sample alone.
-    let m = fit(
-        &p,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |_, _| false,
-    )
-    .unwrap();
-    assert_eq!(m.n_kept, 1);
-    assert!(m.predict(0, 0, None).is_finite());
-}
-
-#[test]
-fn watch_is_the_exact_average_and_matches_the_model() {
-    let s = synth(80, 50, 0.3, 4);
-    let p = quick(false);
-    let (m, w) = fit_watch(
-        &p,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |_, _| true,
-        Some(Watch {
-            users: &s.users,
-            titles: &s.titles,
-            days: None,
-        }),
-    )
-    .unwrap();
-    let pred = m.predict_many(&s.users, &s.titles, None);
-    for (a, b) in pred.iter().zip(&w) {
-        assert!((a - b).abs() < 1e-4, "{a} {b}");
-    }
-}
+use super::*;
 
 #[test]
 fn serving_vectors_are_exact() {
@@ -344,118 +108,7 @@ fn fold_in_matches_the_trained_user() {
 }
 
 #[test]
-fn error_paths() {
-    let s = synth(20, 10, 0.5, 8);
-    let no = &mut |_: usize, _: f64| true;
-    let p = quick(true);
-    let e = fit(&p, &s.users, &s.titles, &s.ratings, None, 20, 10, no).unwrap_err();
-    assert_eq!(name(&e), "timestamps");
-    let e = fit(
-        &quick(false),
-        &s.users,
-        &s.titles,
-        &s.ratings[1..],
-        None,
-        20,
-        10,
-        no,
-    )
-    .unwrap_err();
-    assert_eq!(name(&e), "ratings");
-    let e = fit(
-        &quick(false),
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        5,
-        10,
-        no,
-    )
-    .unwrap_err();
-    assert_eq!(name(&e), "user index");
-    let e = fit(
-        &quick(false),
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        20,
-        3,
-        no,
-    )
-    .unwrap_err();
-    assert_eq!(name(&e), "title index");
-    let e = fit(&quick(false), &[], &[], &[], None, 20, 10, no).unwrap_err();
-    assert_eq!(name(&e), "ratings");
-    let mut bad = s.ratings.clone();
-    bad[0] = f32::NAN;
-    let e = fit(&quick(false), &s.users, &s.titles, &bad, None, 20, 10, no).unwrap_err();
-    assert_eq!(name(&e), "rating");
-    let e = fit(
-        &BayesParams {
-            n_samples: 0,
-            ..quick(false)
-        },
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        20,
-        10,
-        no,
-    )
-    .unwrap_err();
-    assert_eq!(name(&e), "n_samples");
-    let e = fit(
-        &BayesParams {
-            noise_nu: Some(-1.0),
-            ..quick(false)
-        },
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        20,
-        10,
-        no,
-    )
-    .unwrap_err();
-    assert_eq!(name(&e), "noise_nu");
-    assert!(e.to_string().starts_with("invalid noise_nu"), "{e}");
-    let t = TimeConfig {
-        day_widths: vec![],
-        user_day_widths: vec![],
-    };
-    let e = BayesParams {
-        time: true,
-        time_config: t,
-        ..Default::default()
-    }
-    .validate()
-    .unwrap_err();
-    assert_eq!(name(&e), "time_config");
-}
-
-/// The synthetic ratings as a streamrec table (ids `10 + u`, `t{i}`), with timestamps.
-fn table_of(s: &Synth) -> crate::ratings::RatingsTable {
-    let users: Vec<i64> = s.users.iter().map(|&u| 10 + u as i64).collect();
-    let names: Vec<String> = s.titles.iter().map(|i| format!("t{i}")).collect();
-    let titles: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut table = crate::ratings::RatingsTable::from_columns(
-        &users,
-        &titles,
-        s.ratings.clone(),
-        Some((1.0, 5.0)),
-    )
-    .unwrap();
-    table.timestamps = s.days.iter().map(|&d| d as i64 * 86_400 + 3_600).collect();
-    table
-}
-
-#[test]
 fn recommender_answers_and_file_round_trip() {
-    use super::BayesSvdppModel;
     use crate::recommender::{load_any, AnyModel, Recommender};
     let s = synth(60, 40, 0.4, 5);
     let table = table_of(&s);
@@ -464,14 +117,14 @@ fn recommender_answers_and_file_round_trip() {
         ..quick(true)
     };
     let mut sweeps = 0;
-    let mut count = |_: super::SweepReport| {
+    let mut count = |_: crate::recommender::bayes::SweepReport| {
         sweeps += 1;
         true
     };
     let m = BayesSvdppModel::fit(&table, &params, Some(&mut count)).unwrap();
     assert_eq!(sweeps, params.burn_in + params.n_samples);
     // 20 stored x 4 factors = 80 dims: served at rank 64.
-    assert_eq!(m.serving_dim(), super::SERVING_RANK);
+    assert_eq!(m.serving_dim(), crate::recommender::bayes::SERVING_RANK);
     let top = m.recommend(10, 5, true).unwrap();
     assert_eq!(top.len(), 5);
     assert!(top.windows(2).all(|w| w[0].1 >= w[1].1));
@@ -538,20 +191,8 @@ fn recommender_answers_and_file_round_trip() {
 }
 
 #[test]
-fn time_needs_timestamps() {
-    use super::BayesSvdppModel;
-    let s = synth(20, 10, 0.5, 9);
-    let mut table = table_of(&s);
-    table.timestamps.iter_mut().for_each(|t| *t = 0);
-    let e = BayesSvdppModel::fit(&table, &quick(true), None).unwrap_err();
-    assert_eq!(name(&e), "timestamps");
-    assert!(BayesSvdppModel::fit(&table, &quick(false), None).is_ok());
-}
-
-#[test]
 fn serves_the_answers_the_svd_model_serves() {
-    use super::model::dot;
-    use super::BayesSvdppModel;
+    use crate::recommender::bayes::model::dot;
     use crate::recommender::similar::{ContentIndex, FieldWeights, TitleFields};
     use crate::recommender::Recommender;
     let s = synth(60, 40, 0.4, 5);
@@ -670,7 +311,6 @@ fn serves_the_answers_the_svd_model_serves() {
 
 #[test]
 fn a_repeated_rating_counts_for_its_title_not_twice_for_its_user() {
-    use super::BayesSvdppModel;
     use crate::recommender::Recommender;
     let s = synth(20, 10, 0.6, 3);
     let mut table = table_of(&s);
