@@ -64,25 +64,27 @@ fn same_seed_same_model_on_any_thread_count() {
     }
 }
 
+/// `fit` on `s` without its days, reporting to `progress`.
+fn fit_without_days(
+    p: &BayesParams,
+    s: &Synth,
+    progress: &mut dyn FnMut(usize, f64) -> bool,
+) -> BayesModel {
+    fit(
+        p, &s.users, &s.titles, &s.ratings, None, s.n_users, s.n_titles, progress,
+    )
+    .unwrap()
+}
+
 #[test]
 fn progress_reports_and_stops() {
     let s = synth(60, 40, 0.3, 3);
     let p = quick(false);
     let mut seen = Vec::new();
-    let m = fit(
-        &p,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |i, rmse| {
-            seen.push((i, rmse));
-            i < 14
-        },
-    )
-    .unwrap();
+    let m = fit_without_days(&p, &s, &mut |i, rmse| {
+        seen.push((i, rmse));
+        i < 14
+    });
     assert_eq!(seen.len(), 15);
     assert!(seen
         .iter()
@@ -95,42 +97,12 @@ fn progress_reports_and_stops() {
         n_stored: Some(5),
         ..p.clone()
     };
-    let m = fit(
-        &p8,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |i, _| i < 10,
-    )
-    .unwrap();
+    let m = fit_without_days(&p8, &s, &mut |i, _| i < 10);
     assert_eq!((m.n_kept, m.n_stored, m.dim), (1, 1, 4));
-    let full = fit(
-        &p8,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |_, _| true,
-    )
-    .unwrap();
+    let full = fit_without_days(&p8, &s, &mut |_, _| true);
     assert_eq!((full.n_kept, full.n_stored), (40, 5));
     // Stopped during burn-in: the last sample alone.
-    let m = fit(
-        &p,
-        &s.users,
-        &s.titles,
-        &s.ratings,
-        None,
-        s.n_users,
-        s.n_titles,
-        &mut |_, _| false,
-    )
-    .unwrap();
+    let m = fit_without_days(&p, &s, &mut |_, _| false);
     assert_eq!(m.n_kept, 1);
     assert!(m.predict(0, 0, None).is_finite());
 }
