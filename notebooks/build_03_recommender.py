@@ -223,11 +223,12 @@ named(model.recommend_for_ratings(new_user, n=5, unclipped=True), ["predicted ra
 ]
 
 
-def build() -> nbformat.NotebookNode:
+def build(cells: list[tuple[str, str]] = CELLS) -> nbformat.NotebookNode:
+    """A notebook of ``(kind, source)`` cells, ``kind`` "md" or "code" (also build_04's)."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
-        for kind, src in CELLS
+        for kind, src in cells
     ]
     notebook.metadata["kernelspec"] = {
         "name": "python3",

@@ -44,7 +44,7 @@ def output_text(notebook: nbformat.NotebookNode) -> str:
 
 def test_every_issue_notebook_is_present() -> None:
     names = {path.name for path in NOTEBOOKS}
-    assert {"01_etl.ipynb", "02_eda.ipynb", "03_recommender.ipynb"} <= names
+    assert {"01_etl.ipynb", "02_eda.ipynb", "03_recommender.ipynb", "04_bayesian.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
