@@ -238,11 +238,16 @@ def build(cells: list[tuple[str, str]] = CELLS) -> nbformat.NotebookNode:
     return notebook
 
 
-if __name__ == "__main__":
-    notebook = build()
+def execute_and_write(cells: list[tuple[str, str]], name: str) -> None:
+    """Runs the notebook of ``cells`` (full size unless told otherwise) and writes it to ``name``."""
+    notebook = build(cells)
     os.environ.setdefault("STREAMREC_NOTEBOOK_SIZE", "full")
     NotebookClient(
         notebook, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
     ).execute()
-    nbformat.write(notebook, HERE / "03_recommender.ipynb")
-    print("wrote", HERE / "03_recommender.ipynb")
+    nbformat.write(notebook, HERE / name)
+    print("wrote", HERE / name)
+
+
+if __name__ == "__main__":
+    execute_and_write(CELLS, "03_recommender.ipynb")

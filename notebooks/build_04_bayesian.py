@@ -5,11 +5,7 @@ Usage: STREAMREC_NOTEBOOK_SIZE=full python notebooks/build_04_bayesian.py
 
 from __future__ import annotations
 
-import os
-
-import nbformat
-from build_03_recommender import HERE, build
-from nbclient import NotebookClient
+from build_03_recommender import execute_and_write
 
 CELLS = [
     (
@@ -211,10 +207,4 @@ print(f"{type(loaded).__name__}, {path.stat().st_size / 1e6:.1f} MB, same predic
 
 
 if __name__ == "__main__":
-    notebook = build(CELLS)
-    os.environ.setdefault("STREAMREC_NOTEBOOK_SIZE", "full")
-    NotebookClient(
-        notebook, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
-    ).execute()
-    nbformat.write(notebook, HERE / "04_bayesian.ipynb")
-    print("wrote", HERE / "04_bayesian.ipynb")
+    execute_and_write(CELLS, "04_bayesian.ipynb")
